@@ -390,6 +390,24 @@ class Store:
         )[0]
         return f"{row[0]}.{row[1]}.{row[2]}"
 
+    # -- ingest support ---------------------------------------------------------------------
+
+    def content_checksum(self) -> dict[str, tuple[int, int]]:
+        """Per table (every table in the database): row count and an order-independent hash of all rows.
+        Equal before and after an operation means the operation wrote nothing."""
+        names = [
+            r[0]
+            for r in self._rows(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name"
+            )
+        ]
+        result: dict[str, tuple[int, int]] = {}
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            count, total = self._rows(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {quoted} t")[0]
+            result[name] = (int(count), int(total))
+        return result
+
 
 def _with_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     missing = [c for c in columns if c not in frame.columns]

@@ -1,0 +1,103 @@
+"""Long panel frame -> balanced unit-by-period matrix, the form every estimator here works on.
+
+Conventions (shared by the whole package):
+- ``time`` is an ordered integer period index (for the dashboard: months since 2019-01). Event time and
+  "the period before the start" are counted in positions of the sorted distinct periods, so the index
+  need not start at 0 but should have no missing periods.
+- ``first_treat`` is the first treated period on the same index; 0 or null means never treated in the
+  window. A start after the last period is recoded to never treated (untreated throughout the window, as
+  areas joining at the national rollout are when the window ends before it). Units treated in or before
+  the first period have no pre-period and are dropped (reported in ``dropped``), as R ``did`` does.
+- The panel must be balanced: a gap would silently change which units enter each comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+
+@dataclass(frozen=True)
+class PanelMatrix:
+    units: list
+    times: np.ndarray  # (T,) sorted period index
+    y: np.ndarray  # (O, N, T) outcomes; O = number of outcome columns
+    code: np.ndarray  # (N,) 0 = never treated, k = 1..K cohort index
+    cohort_pos: np.ndarray  # (K + 1,) start position of each cohort; entry 0 (never) = T
+    cohort_time: np.ndarray  # (K + 1,) first_treat value of each cohort; entry 0 = 0
+    dropped: list  # units dropped because treated at or before the first period
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.times)
+
+    @property
+    def cohort_sizes(self) -> np.ndarray:
+        return np.bincount(self.code, minlength=len(self.cohort_pos))
+
+    def treated_mask(self) -> np.ndarray:
+        """(N, T) indicator of treated cells (unit started at or before the period)."""
+        return np.arange(self.n_periods)[None, :] >= self.cohort_pos[self.code][:, None]
+
+
+def _check_columns(panel: pl.DataFrame, cols: Sequence[str]) -> None:
+    missing = [c for c in cols if c not in panel.columns]
+    if missing:
+        raise ValueError(f"panel is missing column(s) {missing}; it has {panel.columns}")
+
+
+def to_matrix(
+    panel: pl.DataFrame,
+    unit: str,
+    time: str,
+    outcome: str | Sequence[str],
+    first_treat: str,
+    drop_incomplete: bool = False,
+) -> PanelMatrix:
+    """Pivot a long panel into a :class:`PanelMatrix` (validating balance and the start dates)."""
+    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
+    _check_columns(panel, [unit, time, first_treat, *outcomes])
+    df = panel.select(unit, time, first_treat, *outcomes)
+    if df.select(pl.struct(unit, time).is_duplicated().any()).item():
+        raise ValueError(f"panel has more than one row for some ({unit}, {time}) pairs")
+    per_unit = df.group_by(unit).agg(pl.col(first_treat).fill_null(0).n_unique().alias("k"))
+    if per_unit["k"].max() > 1:
+        bad = per_unit.filter(pl.col("k") > 1)[unit].to_list()[:5]
+        raise ValueError(f"{first_treat} must be constant within a unit; it varies for {bad}")
+    times = np.sort(df[time].unique().to_numpy())
+    units = df[unit].unique().sort()
+    if df.height != len(units) * len(times) or any(df[c].null_count() for c in outcomes):
+        complete = df.drop_nulls(outcomes).group_by(unit).len().filter(pl.col("len") == len(times))[unit]
+        gaps = units.filter(~units.is_in(complete.implode()))
+        if not drop_incomplete:
+            raise ValueError(
+                f"panel is unbalanced: {len(gaps)} unit(s) lack a value for some period, e.g. "
+                f"{gaps.to_list()[:5]}; impute or pass drop_incomplete=True"
+            )
+        df = df.filter(pl.col(unit).is_in(complete.implode()))
+        units = complete.sort()
+    df = df.sort(unit, time)
+    n, t_n = len(units), len(times)
+    y = np.stack([df[c].cast(pl.Float64).to_numpy().reshape(n, t_n) for c in outcomes])
+    g = df[first_treat].fill_null(0).to_numpy().reshape(n, t_n)[:, 0].astype(float)
+    g[np.isnan(g)] = 0
+    never = (g <= 0) | (g > times[-1])
+    already = ~never & (g <= times[0])
+    keep = ~already
+    unit_list = units.to_list()
+    dropped = [u for u, a in zip(unit_list, already, strict=True) if a]
+    g, y, never = g[keep], y[:, keep, :], never[keep]
+    unit_list = [u for u, k in zip(unit_list, keep, strict=True) if k]
+    starts = np.unique(g[~never])
+    cohort_time = np.concatenate([[0.0], starts])
+    cohort_pos = np.concatenate([[t_n], np.searchsorted(times, starts, side="left")]).astype(np.int64)
+    code = np.zeros(len(g), dtype=np.int64)
+    code[~never] = np.searchsorted(starts, g[~never]) + 1
+    return PanelMatrix(unit_list, times, y, code, cohort_pos, cohort_time, dropped)

@@ -1,0 +1,110 @@
+"""One call for the dashboard: every estimate for every outcome of a pilot-vs-control panel.
+
+The assignment set and the estimator tables are built once and shared by all outcomes, so a full run
+(several outcomes, 2,002 assignments each, test inversion on two scales, bootstrap, TWFE) takes
+milliseconds per outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from soteria.evaluation._panel import to_matrix
+from soteria.evaluation._ri import assignments
+from soteria.evaluation.did import aggregate, att_gt_matrix, twfe_matrix
+from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
+from soteria.evaluation.results import Estimate, TestResult, jsonable
+
+
+@dataclass(frozen=True)
+class OutcomeEvaluation:
+    """Headline = ``randomization`` (RI p-value and interval); the rest are for the methods page."""
+
+    outcome: str
+    estimate: Estimate  # Callaway-Sant'Anna aggregate with influence-function SE
+    randomization: Estimate  # same point estimate, RI p-value and test-inversion interval
+    relative: Estimate | None  # effect / counterfactual mean (None when the treated mean is not positive)
+    bootstrap: Estimate  # cluster bootstrap, for comparison
+    twfe: Estimate  # naive two-way fixed effects, for comparison
+    pretest: TestResult
+    event_study: pl.DataFrame  # event_time, att, se, lower, upper (pointwise, influence function)
+    by_group: pl.DataFrame  # group (start period), att, se, lower, upper
+    group_time: pl.DataFrame  # the ATT(g,t) table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
+
+
+def evaluate(
+    panel: pl.DataFrame,
+    outcomes: Sequence[str],
+    unit: str = "unit",
+    time: str = "time",
+    first_treat: str = "first_treat",
+    *,
+    control: str = "never",
+    statistic: str = "group",
+    alpha: float = 0.05,
+    max_exact: int = 10_000,
+    n_draws: int = 5_000,
+    n_boot: int = 999,
+    seed: int = 20190101,
+    event_window: tuple[int | None, int | None] = (None, None),
+) -> dict[str, OutcomeEvaluation]:
+    """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``)."""
+    pm = to_matrix(panel, unit, time, list(outcomes), first_treat)
+    if not (pm.code > 0).any():
+        raise ValueError("no treated unit starts inside the window")
+    cs = make_table(pm, "cs", control, statistic)
+    tw = make_table(pm, "twfe", control, statistic)
+    rows, exact = assignments(pm.code, max_exact, n_draws, seed)
+    out = {}
+    for j, name in enumerate(outcomes):
+        y = pm.y[j]
+        gt = att_gt_matrix(pm, y, control, "varying", alpha, 0, seed)
+        agg = aggregate(gt, statistic, alpha)
+        dyn = aggregate(gt, "dynamic", alpha, min_e=event_window[0], max_e=event_window[1])
+        grp = agg if statistic == "group" else aggregate(gt, "group", alpha)
+        ri = ri_core(pm, y, cs, rows, exact, alpha)
+        try:
+            rel = ri_core(pm, y, cs, rows, exact, alpha, "relative")
+        except ValueError:
+            rel = None
+        tw_est = twfe_matrix(pm, y, alpha)
+        tw_ri = ri_core(pm, y, tw, rows, exact, alpha)
+        tw_est = Estimate(**{**tw_est.__dict__, "diagnostics": {
+            **tw_est.diagnostics, "ri_p_value": tw_ri.p_value, "ri_lower": tw_ri.lower, "ri_upper": tw_ri.upper}})
+        out[name] = OutcomeEvaluation(
+            outcome=name,
+            estimate=agg.overall,
+            randomization=ri,
+            relative=rel,
+            bootstrap=bootstrap_core(pm, y, cs, alpha, n_boot, seed),
+            twfe=tw_est,
+            pretest=gt.pretest,
+            event_study=dyn.table,
+            by_group=grp.table,
+            group_time=gt.table,
+        )
+    return out
+
+
+def evaluation_table(results: dict[str, OutcomeEvaluation]) -> pl.DataFrame:
+    """One row per outcome: the headline numbers, for a summary table or a CSV download."""
+    rows = []
+    for name, r in results.items():
+        rel = r.relative
+        rows.append({
+            "outcome": name, "estimate": r.randomization.estimate, "ri_lower": r.randomization.lower,
+            "ri_upper": r.randomization.upper, "ri_p_value": r.randomization.p_value,
+            "relative": rel.estimate if rel else np.nan, "relative_lower": rel.lower if rel else np.nan,
+            "relative_upper": rel.upper if rel else np.nan, "pretest_p_value": r.pretest.p_value,
+            "bootstrap_lower": r.bootstrap.lower, "bootstrap_upper": r.bootstrap.upper,
+            "twfe": r.twfe.estimate, "n_assignments": r.randomization.n_assignments,
+        })
+    return pl.DataFrame(rows, nan_to_null=True)

@@ -1,0 +1,49 @@
+"""Shared fixtures: real DuckDB files in temporary folders, no mocks.
+
+- ``store``: a fresh, migrated Store with the reference tables (areas, force to CPS Area map, pilot
+  register) loaded and no metrics or cases; one per test, free to change.
+- ``demo_store``: one read-only Store per session holding the complete synthetic demo (default seed,
+  all metrics for every force and CPS Area 2019-01..2024-06, ``DEMO_TEST_CASES`` case timelines as of
+  ``DEMO_AS_OF``). Read-only so that no test can change what the others see; tests that write use
+  ``store`` (and ``build_demo`` if they need data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from soteria.demo import DEFAULT_AS_OF, build_demo
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
+from soteria.storage import Store
+
+DEMO_TEST_CASES = 15_000
+DEMO_AS_OF: date = DEFAULT_AS_OF
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[Store]:
+    s = Store(tmp_path / "soteria.duckdb")
+    s.replace_reference(read_areas(), read_force_cps_area())
+    s.replace_pilot_register(read_pilot_register(), changed_by="test fixture")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Iterator[Store]:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    writer = Store(path)
+    try:
+        build_demo(writer, cases=DEMO_TEST_CASES, as_of=DEMO_AS_OF)
+    finally:
+        writer.close()
+    s = Store(path, read_only=True)
+    try:
+        yield s
+    finally:
+        s.close()

@@ -1,0 +1,46 @@
+"""Page tests run the real app (AppTest) on a real demo database built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from soteria.demo import build_demo
+from soteria.storage import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_TIMEOUT = 60  # seconds; AppTest's default of 3 s is too short for a cold page
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("app") / "soteria.duckdb"
+    store = Store(path)
+    build_demo(store, cases=15_000)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def open_page(app_db, monkeypatch):
+    """Run app.py, switch to a page, and return the AppTest after the page's run."""
+    monkeypatch.setenv("SOTERIA_DB", str(app_db))
+
+    def run(page: str, **query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

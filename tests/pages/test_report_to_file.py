@@ -1,0 +1,21 @@
+from tests.pages.conftest import plotly_specs
+
+
+def test_report_to_file_page_shows_km_curves_medians_and_numbers_at_risk(open_page):
+    at = open_page("report_to_file")
+    specs = plotly_specs(at)
+    assert len(specs) == 1
+    assert specs[0]["layout"]["title"]["text"].startswith("Share of cases with a file at the CPS")
+    assert len([t for t in specs[0]["data"] if t.get("line", {}).get("shape") == "hv"]) >= 4
+    medians, at_risk = at.dataframe[1].value, at.dataframe[2].value
+    assert sorted(zip(medians["Arm"], medians["Period (report date against start)"], strict=True)) == [
+        ("control areas", "after"), ("control areas", "before"), ("pilot areas", "after"), ("pilot areas", "before")
+    ]
+    assert medians["Median days"].notna().all()
+    assert (at_risk["at_risk"] >= 0).all()
+    assert "Kaplan-Meier" in at.caption[0].value
+
+
+def test_report_to_file_at_force_grain(open_page):
+    at = open_page("report_to_file", grain="force")
+    assert len(plotly_specs(at)) == 1

@@ -1,0 +1,58 @@
+"""The house rules that keep layers honest and docs true."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UI_MODULES = {"soteria/ui.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_ui_layer_imports_streamlit():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "soteria").rglob("*.py")
+        if str(p.relative_to(ROOT)) not in UI_MODULES and "streamlit" in imported_modules(p)
+    ]
+    assert offenders == []
+
+
+def test_sql_lives_only_in_the_storage_module():
+    sql = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|CREATE\s+TABLE|UPDATE\s+\w+\s+SET)\b")
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in list((ROOT / "soteria").rglob("*.py")) + list((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+        if p.name != "storage.py" and sql.search(p.read_text())
+    ]
+    assert offenders == []
+
+
+def test_pages_hold_no_sql_or_duckdb():
+    for page in (ROOT / "pages").glob("*.py"):
+        assert "duckdb" not in imported_modules(page), page
+
+
+def test_every_page_is_in_the_navigation_and_has_an_apptest():
+    app = (ROOT / "app.py").read_text()
+    for page in (ROOT / "pages").glob("*.py"):
+        assert f'"pages/{page.name}"' in app, f"{page.name} is not in app.py's navigation"
+        assert (ROOT / "tests" / "pages" / f"test_{page.name}").exists(), f"no AppTest for {page.name}"
+
+
+def test_every_cli_command_is_in_the_readme():
+    from soteria.cli import command_names
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in command_names() if f"python -m soteria" not in readme or f" {name}" not in readme]
+    assert missing == []

@@ -1,0 +1,196 @@
+"""The command line, in process, on real DuckDB files: output, exit codes 0/1/2, nothing written on error."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from soteria.cli import MAX_PROBLEMS_SHOWN, app, command_names, main
+from soteria.config import SAMPLES_DIR
+from soteria.storage import Store, close_stores
+
+runner = CliRunner()
+METRICS_SAMPLE = str(SAMPLES_DIR / "metrics_sample.csv")
+CASES_SAMPLE = str(SAMPLES_DIR / "cases_sample.csv")
+
+
+@pytest.fixture(autouse=True)
+def _close_cli_stores() -> Iterator[None]:
+    yield
+    close_stores()
+
+
+def run(store: Store, *args: str):
+    return runner.invoke(app, ["--db", str(store.path), *args])
+
+
+def test_commands_are_the_documented_ones():
+    assert command_names() == ["demo", "ingest", "extracts"]
+
+
+def test_ingest_loads_a_valid_file_and_says_so(store):
+    result = run(store, "ingest", METRICS_SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "metrics_sample.csv: metrics extract, 12 rows, 3 areas, months 2024-07 to 2024-09" in result.stdout
+    assert "referrals: 6 new, 0 revised, 0 unchanged" in result.stdout
+    assert "Loaded as extract 1." in result.stdout
+    record = store.extracts().row(0, named=True)
+    assert (record["file_name"], record["kind"], record["loaded_by"]) == (
+        "metrics_sample.csv",
+        "metrics",
+        getpass.getuser(),
+    )
+
+
+def test_ingest_of_cases_takes_the_as_of_date(store):
+    result = run(store, "ingest", CASES_SAMPLE, "--as-of", "2024-09-30")
+    assert result.exit_code == 0, result.output
+    assert "as of 2024-09-30" in result.stdout
+    assert str(store.extracts()["as_of"][0]) == "2024-09-30"
+
+
+def test_reloading_the_same_file_changes_nothing(store):
+    assert run(store, "ingest", METRICS_SAMPLE).exit_code == 0
+    before = store.content_checksum()
+    again = run(store, "ingest", METRICS_SAMPLE)
+    assert again.exit_code == 0
+    assert "Nothing changed: this file is already loaded as extract 1." in again.stdout
+    assert store.content_checksum() == before
+
+
+def test_dry_run_previews_and_writes_nothing(store):
+    before = store.content_checksum()
+    result = run(store, "ingest", CASES_SAMPLE, "--dry-run")
+    assert result.exit_code == 0
+    assert "cases: 6 new, 0 changed, 0 unchanged" in result.stdout
+    assert "Dry run: nothing was written." in result.stdout
+    assert store.content_checksum() == before
+
+
+def test_invalid_file_lists_problems_on_stderr_and_exits_2(store, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "area_code,month,metric,value\nE23000014,2024-07,referrals,4\nE23000014,2024-13,referrals,-1\n"
+    )
+    before = store.content_checksum()
+    result = run(store, "ingest", str(bad))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert "bad.csv:3: month: month must be a month like 2023-04 or 2023-04-01 (value '2024-13')" in lines
+    assert "bad.csv:3: value: value must be a whole number of 0 or more (value '-1')" in lines
+    assert lines[-1] == "bad.csv: 2 problems; nothing was loaded."
+    assert store.content_checksum() == before
+
+
+def test_file_level_problem_has_no_column(store, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = run(store, "ingest", str(empty))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "empty.csv: the file is empty"
+
+
+def test_at_most_fifty_problems_are_printed_then_a_count(store, tmp_path):
+    bad = tmp_path / "many.csv"
+    rows = "".join(f"E23000014,2024-07,metric_{i},1\n" for i in range(70))
+    bad.write_text("area_code,month,metric,value\n" + rows)
+    result = run(store, "ingest", str(bad))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert sum(": metric: metric must be one of" in line for line in lines) == MAX_PROBLEMS_SHOWN
+    assert "... and 20 more problems" in lines
+    assert lines[-1] == "many.csv: 70 problems; nothing was loaded."
+
+
+def test_dates_after_the_as_of_date_are_invalid_input(store):
+    result = run(store, "ingest", CASES_SAMPLE, "--as-of", "2024-06-30")
+    assert result.exit_code == 2
+    assert "cases_sample.csv:7: file_submitted_on: dates must lie between 2015-01-01" in result.stderr
+
+
+def test_bad_as_of_and_missing_file_are_invalid_input(store, tmp_path):
+    bad_date = run(store, "ingest", CASES_SAMPLE, "--as-of", "31/07/2024")
+    assert bad_date.exit_code == 2 and "--as-of must be a date like 2024-07-31" in bad_date.stderr
+    missing = run(store, "ingest", str(tmp_path / "nowhere.csv"))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    assert run(store, "no-such-command").exit_code == 2
+
+
+def test_storage_error_exits_1_with_a_message_and_no_traceback(tmp_path):
+    not_a_db = tmp_path / "notes.duckdb"
+    not_a_db.write_text("not a database")
+    result = runner.invoke(app, ["--db", str(not_a_db), "extracts"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: The database {not_a_db} cannot be opened")
+    assert "Traceback" not in result.output
+
+
+def test_ingest_into_a_database_without_reference_data_exits_1(tmp_path):
+    Store(tmp_path / "fresh.duckdb").close()
+    result = runner.invoke(app, ["--db", str(tmp_path / "fresh.duckdb"), "ingest", METRICS_SAMPLE])
+    assert result.exit_code == 1
+    assert "holds no reference data" in result.stderr and "python -m soteria demo" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["extracts"], ["ingest", METRICS_SAMPLE]])
+def test_a_missing_database_is_reported_not_created(tmp_path, command):
+    db = tmp_path / "typo.duckdb"
+    result = runner.invoke(app, ["--db", str(db), *command])
+    assert result.exit_code == 1
+    assert f"There is no database at {db}" in result.stderr
+    assert not db.exists()
+
+
+def test_extracts_lists_loads_as_a_table_and_as_json(store):
+    assert run(store, "extracts").stdout.startswith("No extracts loaded")
+    assert json.loads(run(store, "extracts", "--json").stdout) == []
+    run(store, "ingest", METRICS_SAMPLE)
+    run(store, "ingest", CASES_SAMPLE, "--as-of", "2024-09-30")
+    table = run(store, "extracts")
+    assert table.exit_code == 0
+    assert (
+        "cases_sample.csv" in table.stdout.splitlines()[1]
+        and "metrics_sample.csv" in table.stdout.splitlines()[2]
+    )
+    rows = json.loads(run(store, "extracts", "--json").stdout)
+    assert [r["file_name"] for r in rows] == ["cases_sample.csv", "metrics_sample.csv"]
+    assert rows[0]["as_of"] == "2024-09-30" and rows[0]["rows"] == 6 and rows[0]["is_synthetic"] is False
+
+
+def test_main_exits_with_the_command_code(store):
+    with pytest.raises(SystemExit) as done:
+        main(["--db", str(store.path), "extracts", "--json"])
+    assert done.value.code == 0
+
+
+def test_demo_builds_refuses_to_overwrite_and_rebuilds_into_a_fresh_file(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    built = runner.invoke(app, ["--db", str(db), "demo", "--cases", "300"])
+    assert built.exit_code == 0, built.output
+    assert "Built demo database" in built.stdout
+    close_stores()
+    first = Store(db)
+    before = first.content_checksum()
+    first.close()
+    refused = runner.invoke(app, ["--db", str(db), "demo", "--cases", "300"])
+    assert refused.exit_code == 2
+    assert "already holds data; nothing was changed" in refused.stderr and "--force" in refused.stderr
+    close_stores()
+    again = Store(db)
+    assert again.content_checksum() == before
+    again.close()
+    rebuilt = runner.invoke(app, ["--db", str(db), "demo", "--cases", "200", "--force"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    close_stores()
+    backups = list(tmp_path.glob("demo.backup-*.duckdb"))
+    assert len(backups) == 1 and str(backups[0]) in rebuilt.stdout
+    kept, fresh = Store(backups[0]), Store(db)
+    assert kept.content_checksum() == before
+    assert fresh.data_span()["cases"] == 200
+    kept.close()
+    fresh.close()
