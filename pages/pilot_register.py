@@ -34,7 +34,9 @@ if st.button("Save changes", type="primary"):
         st.stop()
     typed, problems = register.validate(candidate, store.areas())
     if problems:
-        st.error("Nothing was saved. " + f"{len(problems)} problem(s) in {upload.name if upload else 'the table'}:")
+        st.error(
+            "Nothing was saved. " + f"{len(problems)} problem(s) in {upload.name if upload else 'the table'}:"
+        )
         st.markdown("\n".join(f"- {p}" for p in problems[:50]))
         st.stop()
     changed = store.replace_pilot_register(typed, changed_by=ui.current_user())

@@ -23,7 +23,12 @@ label = METRICS[sel.metric].label
 text = charts.ChartText(title=f"{label}: pilot against control areas", subtitle=sel.describe())
 fig = charts.pilot_vs_control_chart(series, starts, measure, text)
 ui.chart_block(
-    fig, series, f"{sel.metric}_pilot_vs_control", sel, summaries.pilot_vs_control(series, measure, label), text
+    fig,
+    series,
+    f"{sel.metric}_pilot_vs_control",
+    sel,
+    summaries.pilot_vs_control(series, measure, label),
+    text,
 )
 
 st.subheader("Each area")

@@ -17,7 +17,9 @@ if curves.is_empty():
     st.info("No case timelines for this selection. Widen the period or choose another pilot group.")
     st.stop()
 
-text = charts.ChartText(title="Share of cases with a file at the CPS, by days since report", subtitle=sel.describe())
+text = charts.ChartText(
+    title="Share of cases with a file at the CPS, by days since report", subtitle=sel.describe()
+)
 ui.chart_block(
     charts.km_chart(curves, text), curves, "report_to_file_km", sel, summaries.report_to_file(table), text
 )

@@ -13,7 +13,9 @@ ui.page_header(
     "stored until you commit, and nothing is stored if any row fails.",
 )
 upload = st.file_uploader("Extract file (CSV)", type=["csv"])
-as_of = st.date_input("Extract as-of date (for case timelines: open cases are followed up to it)", date.today())
+as_of = st.date_input(
+    "Extract as-of date (for case timelines: open cases are followed up to it)", date.today()
+)
 if upload is None:
     st.stop()
 

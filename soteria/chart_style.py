@@ -6,6 +6,7 @@ alone: the arms also differ by dash and marker shape, the periods by marker fill
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import date
@@ -56,7 +57,7 @@ BASE_MARGIN = {"l": 70, "r": 30, "t": 120, "b": 70}
 LINE_PX = 17  # height of one line of export text
 WRAP_CHARS = 150
 TITLE_CHARS, TITLE_LINE_PX = 90, 26
-SUBTITLE_CHARS, SUBTITLE_LINE_PX = 125, 18
+SUBTITLE_CHARS, SUBTITLE_LINE_PX = 140, 18
 
 
 def symbol(arm: str, period: str) -> str:
@@ -103,7 +104,9 @@ def base_layout(
 
 
 def _wrapped(text: str, width: int) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) if len(text) > width else text
+    """Wrap at `width` characters with <br>; already wrapped text is re-wrapped, not wrapped twice."""
+    words = " ".join(re.split(r"\s*<br\s*/?>\s*", text))
+    return "<br>".join(textwrap.wrap(words, width)) if len(words) > width else words
 
 
 def _extra_px(fig: go.Figure) -> int:

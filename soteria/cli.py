@@ -102,8 +102,10 @@ def demo(
             )
         close_stores()
         fresh = path.with_name(path.name + ".new")
-        for leftover in (fresh, Path(f"{fresh}.wal")):
-            leftover.unlink(missing_ok=True)  # a failed earlier rebuild: never holds the user's data
+        if fresh.exists():
+            fail(
+                f"{fresh} exists (left by an earlier rebuild?); delete it and run again. Nothing was changed."
+            )
         writer = Store(fresh)
         try:
             summary = build_demo(writer, **options)

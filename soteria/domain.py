@@ -29,11 +29,14 @@ METRICS: dict[str, Metric] = {
         Metric(
             "charging_decisions",
             "Charging decisions",
-            "Suspects where the CPS made a legal decision (charge, no prosecution, or out of court disposal).",
+            "Suspects where the CPS made a legal decision (charge, no prosecution, "
+            "or out of court disposal).",
         ),
         Metric("charges", "Charges", "Suspects the CPS authorised to be charged."),
         Metric("nfa_decisions", "No further action decisions", "Legal decisions not to prosecute."),
-        Metric("victim_withdrawals", "Victim withdrawals", "Cases closed because the victim withdrew support."),
+        Metric(
+            "victim_withdrawals", "Victim withdrawals", "Cases closed because the victim withdrew support."
+        ),
     )
 }
 

@@ -39,14 +39,16 @@ def referrals_card(h: Headline) -> Card:
         return Card("Police referrals", "n/a", None, "Not enough data for this selection.", "")
     sentence = (
         f"From {_month(h.post_period_from)} to {_month(h.post_period_to)}, referrals per pilot area were "
-        f"{_pct(h.pilot_change_pct)} against {h.baseline_year}; in control areas {_pct(h.control_change_pct)}. "
+        f"{_pct(h.pilot_change_pct)} against {h.baseline_year}; "
+        f"in control areas {_pct(h.control_change_pct)}. "
         "A raw comparison: it is not yet an estimate of the pilot's effect."
     )
     return Card(
         "Police referrals, pilot against baseline",
         _pct(h.pilot_change_pct),
         f"{h.difference_pct_points:+.0f} points against control areas"
-        if h.difference_pct_points is not None else None,
+        if h.difference_pct_points is not None
+        else None,
         sentence,
         "Mean monthly referrals per area after the latest pilot start, against the baseline year's mean.",
     )
@@ -58,20 +60,35 @@ def charge_rate_card(series: pl.DataFrame, baseline_year: int, post_from: date |
         return Card("Charge rate", "n/a", None, "Not enough data for this selection.", "")
     rates = {}
     for arm in ("pilot", "control"):
-        for label, cond in (("base", pl.col("period").dt.year() == baseline_year), ("post", pl.col("period") >= post_from)):
-            sums = series.filter(pl.col("arm") == arm, cond, ~pl.col("withheld")).select(
-                pl.col("charges").sum(), pl.col("charging_decisions").sum()
-            ).row(0)
+        for label, cond in (
+            ("base", pl.col("period").dt.year() == baseline_year),
+            ("post", pl.col("period") >= post_from),
+        ):
+            sums = (
+                series.filter(pl.col("arm") == arm, cond, ~pl.col("withheld"))
+                .select(pl.col("charges").sum(), pl.col("charging_decisions").sum())
+                .row(0)
+            )
             rates[(arm, label)] = sums[0] / sums[1] * 100 if sums[1] else None
     pilot, control = rates[("pilot", "post")], rates[("control", "post")]
     sentence = (
-        f"Since {_month(post_from)}: {_pct(pilot, False)} of CPS legal decisions in pilot areas were charges, "
+        f"Since {_month(post_from)}: {_pct(pilot, False)} of CPS legal decisions "
+        "in pilot areas were charges, "
         f"{_pct(control, False)} in control areas ({baseline_year}: {_pct(rates[('pilot', 'base')], False)} "
         f"and {_pct(rates[('control', 'base')], False)})."
     )
-    delta = f"{pilot - control:+.1f} points against control areas" if pilot is not None and control is not None else None
-    return Card("Charge rate in pilot areas", _pct(pilot, False), delta, sentence,
-                "Suspects charged as a share of all CPS legal decisions, pooled over areas and months.")
+    delta = (
+        f"{pilot - control:+.1f} points against control areas"
+        if pilot is not None and control is not None
+        else None
+    )
+    return Card(
+        "Charge rate in pilot areas",
+        _pct(pilot, False),
+        delta,
+        sentence,
+        "Suspects charged as a share of all CPS legal decisions, pooled over areas and months.",
+    )
 
 
 def report_to_file_card(summary: pl.DataFrame) -> Card:
@@ -81,13 +98,19 @@ def report_to_file_card(summary: pl.DataFrame) -> Card:
 
     after, before = median("pilot", "after"), median("pilot", "before")
     sentence = (
-        f"Median time from report to file in pilot areas: {_days(before)} before the start, {_days(after)} after; "
+        f"Median time from report to file in pilot areas: {_days(before)} before the start, "
+        f"{_days(after)} after; "
         f"control areas {_days(median('control', 'before'))} and {_days(median('control', 'after'))}. "
         "Kaplan-Meier medians: open cases count until the extract date."
     )
     delta = f"{after - before:+.0f} days against before" if after is not None and before is not None else None
-    return Card("Median days, report to file (pilot, after)", _days(after), delta, sentence,
-                "Kaplan-Meier median with open cases censored; see the Report-to-file page for intervals.")
+    return Card(
+        "Median days, report to file (pilot, after)",
+        _days(after),
+        delta,
+        sentence,
+        "Kaplan-Meier median with open cases censored; see the Report-to-file page for intervals.",
+    )
 
 
 def headline_cards(referrals: Headline, charge_rates: pl.DataFrame, times: pl.DataFrame) -> list[Card]:
@@ -124,9 +147,12 @@ def report_to_file(summary: pl.DataFrame) -> str:
 
 def report_to_file_table(summary: pl.DataFrame) -> pl.DataFrame:
     """The summary as people read it: medians with intervals, shares as percentages."""
+
     def interval(lo: str, hi: str) -> pl.Expr:
         text = pl.format("{} to {}", pl.col(lo).round(0).cast(pl.Int64), pl.col(hi).round(0).cast(pl.Int64))
-        return pl.when(pl.col(lo).is_not_null() & pl.col(hi).is_not_null()).then(text).otherwise(pl.lit("[x]"))
+        return (
+            pl.when(pl.col(lo).is_not_null() & pl.col(hi).is_not_null()).then(text).otherwise(pl.lit("[x]"))
+        )
 
     return summary.select(
         pl.col("arm").replace_strict(ARM_LABEL).alias("Arm"),
@@ -157,7 +183,9 @@ REPORT_TO_FILE_METHOD = """
 def coverage(span: dict[str, Any], latest: dict[str, Any] | None) -> str:
     extract = (
         f"the latest extract is **{latest['file_name']}** (number {latest['extract_id']}, loaded "
-        f"{latest['loaded_at']:%d %b %Y} by {latest['loaded_by']})" if latest else "no extract has been loaded"
+        f"{latest['loaded_at']:%d %b %Y} by {latest['loaded_by']})"
+        if latest
+        else "no extract has been loaded"
     )
     return (
         f"Monthly figures from **{_month(span['first_month'])}** to **{_month(span['last_month'])}** "
@@ -169,19 +197,28 @@ def coverage(span: dict[str, Any], latest: dict[str, Any] | None) -> str:
 
 def problems_headline(parsed: Any) -> str:
     rules = "; ".join(f"{rule} ({n:,})" for rule, n in parsed.problem_counts.items())
-    return f"Nothing was stored: {parsed.file_name} has {parsed.problem_total:,} problem(s). By rule: {rules}."
+    return (
+        f"Nothing was stored: {parsed.file_name} has {parsed.problem_total:,} problem(s). By rule: {rules}."
+    )
 
 
 def problems_frame(problems: list[Any]) -> pl.DataFrame:
     """Problems as a table: file, row (as a spreadsheet shows it), column, value, rule."""
     return pl.DataFrame(
-        [{"file": p.file, "row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in problems],
-        schema={"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String},
+        [
+            {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "rule": p.rule}
+            for p in problems
+        ],
+        schema={
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+            "value": pl.String,
+            "rule": pl.String,
+        },
     )
 
 
 def preview_frame(preview: Any) -> pl.DataFrame:
     """One row per metric (or for cases) with counts of new, revised/changed and unchanged values."""
-    return pl.DataFrame(
-        [{"item": item, **counts} for item, counts in preview.changes.items()]
-    )
+    return pl.DataFrame([{"item": item, **counts} for item, counts in preview.changes.items()])

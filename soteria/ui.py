@@ -95,7 +95,9 @@ def _computed(path: str, data_version: str, what: str, key: tuple[tuple[str, str
     if what == "headline":
         return compare.headline(_values(path, data_version, sel.grain), reg, sel)
     if what == "time_to_file":
-        return survival.time_to_file(_cases(path, data_version), reg, _force_cps_area(path, data_version), sel)
+        return survival.time_to_file(
+            _cases(path, data_version), reg, _force_cps_area(path, data_version), sel
+        )
     if what == "km_curves":
         return survival.km_curves(_computed(path, data_version, "time_to_file", key))
     if what == "numbers_at_risk":
@@ -152,12 +154,17 @@ def selection_sidebar(metric_choice: bool = True, frequency_choice: bool = True)
         frequency = initial.frequency
         if frequency_choice:
             frequency = st.radio(
-                "Frequency", ["month", "quarter"], index=["month", "quarter"].index(initial.frequency),
-                format_func=str.capitalize, horizontal=True,
+                "Frequency",
+                ["month", "quarter"],
+                index=["month", "quarter"].index(initial.frequency),
+                format_func=str.capitalize,
+                horizontal=True,
             )
         waves = reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()
         pilot_waves = st.multiselect(
-            "Pilot group: areas that started in", waves, default=[w for w in initial.pilot_waves if w in waves]
+            "Pilot group: areas that started in",
+            waves,
+            default=[w for w in initial.pilot_waves if w in waves],
         )
         candidates = reg.filter(pl.col("area_kind") == grain, ~pl.col("wave").is_in(pilot_waves))
         names = dict(zip(candidates["area_code"], candidates["area_name"], strict=True))
@@ -170,8 +177,13 @@ def selection_sidebar(metric_choice: bool = True, frequency_choice: bool = True)
         )
     try:
         sel = compare.Selection(
-            grain=grain, metric=metric, start=period[0], end=period[1], frequency=frequency,
-            pilot_waves=tuple(pilot_waves), excluded_controls=tuple(excluded),
+            grain=grain,
+            metric=metric,
+            start=period[0],
+            end=period[1],
+            frequency=frequency,
+            pilot_waves=tuple(pilot_waves),
+            excluded_controls=tuple(excluded),
             baseline_year=initial.baseline_year,
         )
     except ValueError as exc:
@@ -185,12 +197,19 @@ def selection_sidebar(metric_choice: bool = True, frequency_choice: bool = True)
 def export_text(text: charts.ChartText) -> charts.ChartText:
     """The chart's text with the source line an exported image needs to stand on its own."""
     latest = store().latest_extract()
-    source = "Source: " + (f"{latest['file_name']} (extract {latest['extract_id']})" if latest else "no extract")
+    source = "Source: " + (
+        f"{latest['file_name']} (extract {latest['extract_id']})" if latest else "no extract"
+    )
     return replace(text, source=f"{source}; data version {version()}")
 
 
 def chart_block(
-    fig: go.Figure, table: pl.DataFrame, chart: str, sel: compare.Selection, summary: str, text: charts.ChartText
+    fig: go.Figure,
+    table: pl.DataFrame,
+    chart: str,
+    sel: compare.Selection,
+    summary: str,
+    text: charts.ChartText,
 ) -> None:
     """A chart, its one-sentence summary, its data table (the text alternative) and its downloads."""
     st.plotly_chart(fig, config={"displaylogo": False}, theme=None, alt=summary)

@@ -112,8 +112,10 @@ def invert(s0: np.ndarray, d: np.ndarray, alpha: float) -> tuple[float, float, b
     order = np.argsort(roots_a, kind="stable")
     roots_a, deltas_a = roots_a[order], deltas_a[order]
     uniq, first = np.unique(roots_a, return_index=True)
-    counts = count0 + np.concatenate([[0], np.add.reduceat(deltas_a, first).cumsum()]) if len(uniq) else (
-        np.array([count0])
+    counts = (
+        count0 + np.concatenate([[0], np.add.reduceat(deltas_a, first).cumsum()])
+        if len(uniq)
+        else (np.array([count0]))
     )
     edges = np.concatenate([[-np.inf], uniq, [np.inf]])
     accepted = counts / n > alpha

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation._design import Cells, build_cells, cell_weights
+from soteria.evaluation._design import Cells, build_cells
 from soteria.evaluation._panel import PanelMatrix, to_matrix
 from soteria.evaluation.results import Estimate, TestResult, jsonable
 
@@ -39,6 +39,7 @@ class ATTGT:
     cells: Cells = field(repr=False)
     code: np.ndarray = field(repr=False)
     cohort_sizes: np.ndarray = field(repr=False)
+    cohort_time: np.ndarray = field(repr=False)
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
     def aggregate(self, kind: str = "group", **kwargs: Any) -> Aggregate:
@@ -136,7 +137,18 @@ def att_gt_matrix(
         "se_method": f"multiplier bootstrap ({iters} draws)" if iters else "analytic influence function",
     }
     return ATTGT(
-        table, pretest, control, base_period, alpha, crit, inf, cells, pm.code, pm.cohort_sizes, diagnostics
+        table,
+        pretest,
+        control,
+        base_period,
+        alpha,
+        crit,
+        inf,
+        cells,
+        pm.code,
+        pm.cohort_sizes,
+        pm.cohort_time,
+        diagnostics,
     )
 
 
@@ -178,7 +190,10 @@ def _weighted(att: np.ndarray, inf: np.ndarray, groups: np.ndarray, code: np.nda
 
 
 def aggregate(
-    result: ATTGT, kind: str = "group", alpha: float | None = None, min_e: int | None = None,
+    result: ATTGT,
+    kind: str = "group",
+    alpha: float | None = None,
+    min_e: int | None = None,
     max_e: int | None = None,
 ) -> Aggregate:
     """R ``aggte``: "simple", "group" (by start-date cohort) or "dynamic" (event study).
@@ -202,7 +217,7 @@ def aggregate(
         th = np.array([att[keep & (cells.cohort == k)].mean() for k in ks])
         th_inf = np.column_stack([inf[:, keep & (cells.cohort == k)].mean(1) for k in ks])
         for k, a, f in zip(ks, th, th_inf.T, strict=True):
-            rows.append({"group": _num(result_group(result, k)), "att": a, "se": np.sqrt(f @ f) / n})
+            rows.append({"group": _num(result.cohort_time[k]), "att": a, "se": np.sqrt(f @ f) / n})
         est, agg_inf = _weighted(th, th_inf, ks, code, sizes)
     elif kind == "dynamic":
         sel_all = cells.valid.copy()
@@ -230,54 +245,12 @@ def aggregate(
             lower=pl.col("att") - z * pl.col("se"), upper=pl.col("att") + z * pl.col("se")
         )
     overall = Estimate(
-        est, est - z * se, est + z * se, float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None,
+        est,
+        est - z * se,
+        est + z * se,
+        float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None,
         f"Callaway-Sant'Anna {kind} aggregate ({result.control} controls), analytic influence-function SE",
-        se=se, alpha=alpha,
+        se=se,
+        alpha=alpha,
     )
     return Aggregate(kind, overall, table)
-
-
-def result_group(result: ATTGT, k: int) -> float:
-    return float(result.table["group"][int(np.flatnonzero(result.cells.cohort == k)[0])])
-
-
-def twfe(
-    panel: pl.DataFrame,
-    unit: str = "unit",
-    time: str = "time",
-    outcome: str = "outcome",
-    first_treat: str = "first_treat",
-    alpha: float = 0.05,
-) -> Estimate:
-    """Naive two-way fixed effects DiD (unit and period effects, one post-start dummy).
-
-    Shown only as the familiar comparison: with staggered starts it also compares later starters with
-    earlier ones and can be biased when effects change over time. Cluster-robust (by unit, CR1) SE with
-    G - 1 degrees of freedom; over-rejects with few treated units.
-    """
-    pm = to_matrix(panel, unit, time, outcome, first_treat)
-    return twfe_matrix(pm, pm.y[0], alpha)
-
-
-def twfe_matrix(pm: PanelMatrix, y: np.ndarray, alpha: float = 0.05) -> Estimate:
-    d = pm.treated_mask().astype(float)
-    yd, dd = _demean2(y), _demean2(d)
-    denom = float((dd**2).sum())
-    if denom <= 0:
-        raise ValueError("no variation in treatment after removing unit and period effects")
-    beta = float((dd * yd).sum() / denom)
-    resid = yd - beta * dd
-    g, n_obs = pm.n_units, y.size
-    score = (dd * resid).sum(1)
-    adj = g / (g - 1) * (n_obs - 1) / (n_obs - pm.n_periods - 1)
-    se = float(np.sqrt(adj * (score**2).sum()) / denom)
-    crit = float(stats.t.ppf(1 - alpha / 2, g - 1))
-    p = float(2 * stats.t.sf(abs(beta / se), g - 1)) if se > 0 else None
-    return Estimate(
-        beta, beta - crit * se, beta + crit * se, p, "two-way fixed effects, cluster-robust SE by unit",
-        se=se, alpha=alpha, diagnostics={"n_units": g, "n_periods": pm.n_periods, "df": g - 1},
-    )
-
-
-def _demean2(a: np.ndarray) -> np.ndarray:
-    return a - a.mean(1, keepdims=True) - a.mean(0, keepdims=True) + a.mean()

@@ -16,9 +16,10 @@ import polars as pl
 
 from soteria.evaluation._panel import to_matrix
 from soteria.evaluation._ri import assignments
-from soteria.evaluation.did import aggregate, att_gt_matrix, twfe_matrix
+from soteria.evaluation.did import aggregate, att_gt_matrix
 from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
 from soteria.evaluation.results import Estimate, TestResult, jsonable
+from soteria.evaluation.twfe import twfe_matrix
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,17 @@ def evaluate(
             rel = None
         tw_est = twfe_matrix(pm, y, alpha)
         tw_ri = ri_core(pm, y, tw, rows, exact, alpha)
-        tw_est = Estimate(**{**tw_est.__dict__, "diagnostics": {
-            **tw_est.diagnostics, "ri_p_value": tw_ri.p_value, "ri_lower": tw_ri.lower, "ri_upper": tw_ri.upper}})
+        tw_est = Estimate(
+            **{
+                **tw_est.__dict__,
+                "diagnostics": {
+                    **tw_est.diagnostics,
+                    "ri_p_value": tw_ri.p_value,
+                    "ri_lower": tw_ri.lower,
+                    "ri_upper": tw_ri.upper,
+                },
+            }
+        )
         out[name] = OutcomeEvaluation(
             outcome=name,
             estimate=agg.overall,
@@ -99,12 +109,21 @@ def evaluation_table(results: dict[str, OutcomeEvaluation]) -> pl.DataFrame:
     rows = []
     for name, r in results.items():
         rel = r.relative
-        rows.append({
-            "outcome": name, "estimate": r.randomization.estimate, "ri_lower": r.randomization.lower,
-            "ri_upper": r.randomization.upper, "ri_p_value": r.randomization.p_value,
-            "relative": rel.estimate if rel else np.nan, "relative_lower": rel.lower if rel else np.nan,
-            "relative_upper": rel.upper if rel else np.nan, "pretest_p_value": r.pretest.p_value,
-            "bootstrap_lower": r.bootstrap.lower, "bootstrap_upper": r.bootstrap.upper,
-            "twfe": r.twfe.estimate, "n_assignments": r.randomization.n_assignments,
-        })
+        rows.append(
+            {
+                "outcome": name,
+                "estimate": r.randomization.estimate,
+                "ri_lower": r.randomization.lower,
+                "ri_upper": r.randomization.upper,
+                "ri_p_value": r.randomization.p_value,
+                "relative": rel.estimate if rel else np.nan,
+                "relative_lower": rel.lower if rel else np.nan,
+                "relative_upper": rel.upper if rel else np.nan,
+                "pretest_p_value": r.pretest.p_value,
+                "bootstrap_lower": r.bootstrap.lower,
+                "bootstrap_upper": r.bootstrap.upper,
+                "twfe": r.twfe.estimate,
+                "n_assignments": r.randomization.n_assignments,
+            }
+        )
     return pl.DataFrame(rows, nan_to_null=True)

@@ -100,8 +100,11 @@ def ri_core(
         "n_units": pm.n_units,
         "n_treated_units": int((pm.code > 0).sum()),
         "interval_is_convex": convex,
-        "placebo_quantiles": dict(zip(("q025", "q50", "q975"), np.quantile(s0[1:], [0.025, 0.5, 0.975])))
-        if len(s0) > 1 else {},
+        "placebo_quantiles": dict(
+            zip(("q025", "q50", "q975"), np.quantile(s0[1:], [0.025, 0.5, 0.975]), strict=True)
+        )
+        if len(s0) > 1
+        else {},
     }
     if return_distribution:
         diag["placebo_statistics"] = s0[1:].tolist()
@@ -115,7 +118,11 @@ def ri_core(
             raise ValueError("the relative effect needs a positive mean outcome in treated post periods")
         k = float(s0[0]) / m
         est, lo, hi = _k_to_ratio(k), _k_to_ratio(lo), _k_to_ratio(hi)
-        diag |= {"treated_post_mean": m, "counterfactual_mean": m - float(s0[0]), "additive_effect": s0[0]}
+        diag |= {
+            "treated_post_mean": m,
+            "counterfactual_mean": m - float(s0[0]),
+            "additive_effect": float(s0[0]),
+        }
         method = (
             f"randomisation inference ({how}); effect / counterfactual mean, interval by test inversion "
             "under a proportional effect"
@@ -155,9 +162,15 @@ def to_relative(estimate: Estimate, treated_post_mean: float) -> Estimate:
         return a / (m - a) if a < m else math.inf
 
     return Estimate(
-        f(estimate.estimate), f(estimate.lower), f(estimate.upper), estimate.p_value,
-        estimate.method + "; as a share of the counterfactual mean", None, estimate.n_assignments,
-        estimate.alpha, {**estimate.diagnostics, "treated_post_mean": m},
+        f(estimate.estimate),
+        f(estimate.lower),
+        f(estimate.upper),
+        estimate.p_value,
+        estimate.method + "; as a share of the counterfactual mean",
+        None,
+        estimate.n_assignments,
+        estimate.alpha,
+        {**estimate.diagnostics, "treated_post_mean": m},
     )
 
 
@@ -201,6 +214,12 @@ def bootstrap_core(
 
     p = float(2 * norm.sf(abs(est) / se)) if se > 0 else None
     return Estimate(
-        est, float(lo), float(hi), p, "cluster bootstrap by unit within start cohorts, percentile interval",
-        se=se, alpha=alpha, diagnostics={"n_boot": n_boot, "seed": seed, "p_value_from": "normal, bootstrap SE"},
+        est,
+        float(lo),
+        float(hi),
+        p,
+        "cluster bootstrap by unit within start cohorts, percentile interval",
+        se=se,
+        alpha=alpha,
+        diagnostics={"n_boot": n_boot, "seed": seed, "p_value_from": "normal, bootstrap SE"},
     )

@@ -48,12 +48,14 @@ def simulate_staggered_panel(
         y = rng.poisson(mu * np.where(treated, 1 + effect, 1.0)).astype(float)
     else:
         raise ValueError("kind must be 'gaussian' or 'poisson'")
-    return pl.DataFrame({
-        "unit": np.repeat([f"U{i:02d}" for i in range(n_units)], n_periods),
-        "time": np.tile(t, n_units),
-        "outcome": y.ravel(),
-        "first_treat": np.repeat(g.astype(np.int64), n_periods),
-    })
+    return pl.DataFrame(
+        {
+            "unit": np.repeat([f"U{i:02d}" for i in range(n_units)], n_periods),
+            "time": np.tile(t, n_units),
+            "outcome": y.ravel(),
+            "first_treat": np.repeat(g.astype(np.int64), n_periods),
+        }
+    )
 
 
 def simulate_cases(
@@ -74,10 +76,14 @@ def simulate_cases(
     rng = np.random.default_rng(seed)
     arm = np.where(rng.random(n) < pilot_share, "pilot", "control")
     period = np.where(rng.random(n) < 0.5, "before", "after")
-    rate = np.where(period == "after", 1.2, 1.0) * np.where((arm == "pilot") & (period == "after"), speedup, 1.0)
+    rate = np.where(period == "after", 1.2, 1.0) * np.where(
+        (arm == "pilot") & (period == "after"), speedup, 1.0
+    )
     t_file = rng.exponential(file_scale, n) / rate
     t_close = rng.exponential(close_scale, n)
     cens = rng.uniform(30, follow_up, n)
     days = np.minimum(np.minimum(t_file, t_close), cens)
     event = np.where(days == t_file, 1, np.where(days == t_close, 2, 0))
-    return pl.DataFrame({"arm": arm, "period": period, "days": np.ceil(days), "event": event.astype(np.int64)})
+    return pl.DataFrame(
+        {"arm": arm, "period": period, "days": np.ceil(days), "event": event.astype(np.int64)}
+    )

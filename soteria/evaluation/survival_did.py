@@ -72,18 +72,29 @@ def _did(rm: dict, tau: float, alpha: float, closure: str) -> Estimate:
     need = [(a, p) for a in ARMS for p in PERIODS]
     if any(k not in rm for k in need):
         raise ValueError(f"need cases in every arm x period cell; have {sorted(rm)}")
-    sign = {("pilot", "after"): 1, ("pilot", "before"): -1, ("control", "after"): -1, ("control", "before"): 1}
+    sign = {
+        ("pilot", "after"): 1,
+        ("pilot", "before"): -1,
+        ("control", "after"): -1,
+        ("control", "before"): 1,
+    }
     est = float(sum(s * rm[k].estimate for k, s in sign.items()))
-    se = float(np.sqrt(sum(rm[k].se**2 for k in sign)))
+    se = float(np.sqrt(sum(rm[k].se ** 2 for k in sign)))
     z = float(stats.norm.ppf(1 - alpha / 2))
     p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else None
     return Estimate(
-        est, est - z * se, est + z * se, p,
+        est,
+        est - z * se,
+        est + z * se,
+        p,
         f"difference-in-differences in restricted mean time to file (tau={tau:g} days, closures "
         f"{'never filed' if closure == 'competing' else 'censored'}), delta-method SE",
-        se=se, alpha=alpha,
-        diagnostics={f"{a}_{p}": {"rmst": rm[(a, p)].estimate, "se": rm[(a, p)].se, "n": rm[(a, p)].diagnostics["n"]}
-                     for a, p in need},
+        se=se,
+        alpha=alpha,
+        diagnostics={
+            f"{a}_{p}": {"rmst": rm[(a, p)].estimate, "se": rm[(a, p)].se, "n": rm[(a, p)].diagnostics["n"]}
+            for a, p in need
+        },
     )
 
 
@@ -106,21 +117,33 @@ def survival_summary(
         closed = cumulative_incidence(days, event, 2, alpha)
         t, f = filed["time"].to_numpy(), filed["cif"].to_numpy()
         half = np.flatnonzero(f >= 0.5)
-        med_rows.append({
-            "arm": arm, "period": period, "n": len(days), "filed": int((event == 1).sum()),
-            "closed": int((event == 2).sum()), "open": int((event == 0).sum()),
-            "km_median": med.estimate, "km_lower": med.lower, "km_upper": med.upper,
-            "cif_median": float(t[half[0]]) if half.size else float("inf"),
-        })
+        med_rows.append(
+            {
+                "arm": arm,
+                "period": period,
+                "n": len(days),
+                "filed": int((event == 1).sum()),
+                "closed": int((event == 2).sum()),
+                "open": int((event == 0).sum()),
+                "km_median": med.estimate,
+                "km_lower": med.lower,
+                "km_upper": med.upper,
+                "cif_median": float(t[half[0]]) if half.size else float("inf"),
+            }
+        )
         for h in horizons:
             i = int(np.searchsorted(t, h, side="right")) - 1
-            inc_rows.append({
-                "arm": arm, "period": period, "horizon": h,
-                "filed": float(f[i]) if i >= 0 else 0.0,
-                "filed_lower": float(filed["lower"][i]) if i >= 0 else 0.0,
-                "filed_upper": float(filed["upper"][i]) if i >= 0 else 0.0,
-                "closed": float(closed["cif"][i]) if i >= 0 else 0.0,
-            })
+            inc_rows.append(
+                {
+                    "arm": arm,
+                    "period": period,
+                    "horizon": h,
+                    "filed": float(f[i]) if i >= 0 else 0.0,
+                    "filed_lower": float(filed["lower"][i]) if i >= 0 else 0.0,
+                    "filed_upper": float(filed["upper"][i]) if i >= 0 else 0.0,
+                    "closed": float(closed["cif"][i]) if i >= 0 else 0.0,
+                }
+            )
         rm[(arm, period)] = restricted_mean(days, event, tau, closure, alpha)
     tests = {}
     days_all, event_all = cases["days"].cast(pl.Float64).to_numpy(), cases["event"].to_numpy()
@@ -137,7 +160,12 @@ def survival_summary(
         names = {0: "control_before", 1: "control_after", 2: "pilot_before", 3: "pilot_after"}
         res.diagnostics["groups"] = [names[int(k)] for k in res.diagnostics["groups"]]
         tests["all_cells"] = res
-    rmst = pl.DataFrame([{"arm": a, "period": p, "rmst": r.estimate, "se": r.se, "n": r.diagnostics["n"]}
-                         for (a, p), r in sorted(rm.items())])
-    return SurvivalSummary(pl.DataFrame(med_rows), pl.DataFrame(inc_rows), tests, rmst,
-                           _did(rm, tau, alpha, closure))
+    rmst = pl.DataFrame(
+        [
+            {"arm": a, "period": p, "rmst": r.estimate, "se": r.se, "n": r.diagnostics["n"]}
+            for (a, p), r in sorted(rm.items())
+        ]
+    )
+    return SurvivalSummary(
+        pl.DataFrame(med_rows), pl.DataFrame(inc_rows), tests, rmst, _did(rm, tau, alpha, closure)
+    )

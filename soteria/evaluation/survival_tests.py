@@ -68,7 +68,10 @@ def _band(s: np.ndarray, green: np.ndarray, z: float, conf_type: str) -> tuple[n
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log-log":
             lg = np.log(-np.log(s))
-            a, b = np.exp(-np.exp(lg + z * se / np.abs(np.log(s)))), np.exp(-np.exp(lg - z * se / np.abs(np.log(s))))
+            a, b = (
+                np.exp(-np.exp(lg + z * se / np.abs(np.log(s)))),
+                np.exp(-np.exp(lg - z * se / np.abs(np.log(s)))),
+            )
             lo, hi = np.where(s >= 1, 1.0, a), np.where(s >= 1, 1.0, b)
         elif conf_type == "log":
             lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
@@ -87,9 +90,17 @@ def kaplan_meier(days, event, alpha: float = 0.05, conf_type: str = "log-log") -
     tab = event_table(days, np.where(np.asarray(event) == 1, 1, 0))
     surv, green = _km(tab)
     lo, hi = _band(surv, green, float(stats.norm.ppf(1 - alpha / 2)), conf_type)
-    return pl.DataFrame({"time": tab.time, "at_risk": tab.at_risk.astype(np.int64),
-                         "events": tab.d1.astype(np.int64), "censored": tab.censored.astype(np.int64),
-                         "survival": surv, "lower": lo, "upper": hi})
+    return pl.DataFrame(
+        {
+            "time": tab.time,
+            "at_risk": tab.at_risk.astype(np.int64),
+            "events": tab.d1.astype(np.int64),
+            "censored": tab.censored.astype(np.int64),
+            "survival": surv,
+            "lower": lo,
+            "upper": hi,
+        }
+    )
 
 
 def _first_below(time: np.ndarray, curve: np.ndarray, level: float = 0.5) -> float:
@@ -103,9 +114,13 @@ def km_median(days, event, alpha: float = 0.05, conf_type: str = "log-log") -> E
     km = kaplan_meier(days, event, alpha, conf_type)
     t = km["time"].to_numpy()
     return Estimate(
-        _first_below(t, km["survival"].to_numpy()), _first_below(t, km["lower"].to_numpy()),
-        _first_below(t, km["upper"].to_numpy()), None, f"Kaplan-Meier median, {conf_type} interval",
-        alpha=alpha, diagnostics={"n": len(km) and int(km["at_risk"][0]), "events": int(km["events"].sum())},
+        _first_below(t, km["survival"].to_numpy()),
+        _first_below(t, km["lower"].to_numpy()),
+        _first_below(t, km["upper"].to_numpy()),
+        None,
+        f"Kaplan-Meier median, {conf_type} interval",
+        alpha=alpha,
+        diagnostics={"n": len(km) and int(km["at_risk"][0]), "events": int(km["events"].sum())},
     )
 
 
@@ -145,8 +160,13 @@ def logrank_test(days, event, groups) -> TestResult:
     diff = (observed - expected)[:-1]
     stat = float(diff @ np.linalg.solve(cov[:-1, :-1], diff))
     df = len(labels) - 1
-    return TestResult(stat, df, float(stats.chi2.sf(stat, df)), "log-rank test",
-                      {"groups": [str(x) for x in labels], "observed": observed, "expected": expected})
+    return TestResult(
+        stat,
+        df,
+        float(stats.chi2.sf(stat, df)),
+        "log-rank test",
+        {"groups": [str(x) for x in labels], "observed": observed, "expected": expected},
+    )
 
 
 def cumulative_incidence(days, event, cause: int = 1, alpha: float = 0.05) -> pl.DataFrame:
@@ -173,9 +193,18 @@ def cumulative_incidence(days, event, cause: int = 1, alpha: float = 0.05) -> pl
         se = np.sqrt(var) / np.abs(cif * np.log(cif))
         lo, hi = np.exp(-np.exp(lg + z * se)), np.exp(-np.exp(lg - z * se))
     ok = (cif > 0) & (cif < 1)
-    return pl.DataFrame({"time": tab.time, "at_risk": n.astype(np.int64), "events": tab.d1.astype(np.int64),
-                         "competing": tab.d2.astype(np.int64), "cif": cif, "se": np.sqrt(var),
-                         "lower": np.where(ok, lo, cif), "upper": np.where(ok, hi, cif)})
+    return pl.DataFrame(
+        {
+            "time": tab.time,
+            "at_risk": n.astype(np.int64),
+            "events": tab.d1.astype(np.int64),
+            "competing": tab.d2.astype(np.int64),
+            "cif": cif,
+            "se": np.sqrt(var),
+            "lower": np.where(ok, lo, cif),
+            "upper": np.where(ok, hi, cif),
+        }
+    )
 
 
 def restricted_mean(days, event, tau: float, closure: str = "competing", alpha: float = 0.05) -> Estimate:
@@ -197,10 +226,20 @@ def restricted_mean(days, event, tau: float, closure: str = "competing", alpha: 
     tail = np.cumsum(gain[::-1])[::-1] - gain  # sum over later times
     c = lag * (tau - t)
     with np.errstate(divide="ignore", invalid="ignore"):
-        var_terms = (c**2 * h1 * (1 - h1) - 2 * c * tail * h1 + np.where(h < 1, tail**2 * h / (1 - h), 0.0)) / n
+        var_terms = (
+            c**2 * h1 * (1 - h1) - 2 * c * tail * h1 + np.where(h < 1, tail**2 * h / (1 - h), 0.0)
+        ) / n
     est = float(tau - gain.sum())
     se = float(np.sqrt(max(var_terms.sum(), 0.0)))
     z = float(stats.norm.ppf(1 - alpha / 2))
-    return Estimate(est, est - z * se, est + z * se, None, f"restricted mean time to file (tau={tau:g}, "
-                    f"closures {'never filed' if closure == 'competing' else 'censored'})", se=se,
-                    alpha=alpha, diagnostics={"n": int(tab.at_risk[0]) if len(tab.time) else 0, "tau": tau})
+    return Estimate(
+        est,
+        est - z * se,
+        est + z * se,
+        None,
+        f"restricted mean time to file (tau={tau:g}, "
+        f"closures {'never filed' if closure == 'competing' else 'censored'})",
+        se=se,
+        alpha=alpha,
+        diagnostics={"n": int(tab.at_risk[0]) if len(tab.time) else 0, "tau": tau},
+    )

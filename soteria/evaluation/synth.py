@@ -83,8 +83,10 @@ def _nested_v(x1, x0, z1, z0) -> tuple[np.ndarray, np.ndarray, float]:
 
     start = np.full(len(x1), 1.0 / len(x1))
     best = min(
-        (minimize(loss, start, method=m, options=o) for m, o in (("Nelder-Mead", {"maxiter": 20000}),
-                                                                 ("BFGS", {}))),
+        (
+            minimize(loss, start, method=m, options=o)
+            for m, o in (("Nelder-Mead", {"maxiter": 20000}), ("BFGS", {}))
+        ),
         key=lambda r: r.fun,
     )
     v = np.abs(best.x) / np.abs(best.x).sum()
@@ -139,7 +141,9 @@ def synthetic_control(
     if predictors:
         x = np.column_stack([_predictor(panel, unit, time, p, units) for p in predictors])
         opt = np.isin(times, optimize_times) if optimize_times is not None else pre
-    return _result(y, times, pre, post, idx[treated], rows, units, x, opt, predictors, placebos, treatment_time)
+    return _result(
+        y, times, pre, post, idx[treated], rows, units, x, opt, predictors, placebos, treatment_time
+    )
 
 
 def _wide(panel: pl.DataFrame, unit: str, time: str, outcome: str) -> tuple[list, np.ndarray, np.ndarray]:
@@ -179,22 +183,37 @@ def _result(y, times, pre, post, t_idx, rows, units, x, opt, predictors, placebo
         p = float((1 + (placebo_df["rmspe_ratio"].to_numpy() >= ratio * (1 - 1e-12)).sum()) / (len(rows) + 1))
     balance = None
     if x is not None:
-        balance = pl.DataFrame({
-            "predictor": [pr.name for pr in predictors], "v_weight": v, "treated": x[t_idx],
-            "synthetic": w @ x[rows], "donor_mean": np.nanmean(x[rows], axis=0),
-        })
+        balance = pl.DataFrame(
+            {
+                "predictor": [pr.name for pr in predictors],
+                "v_weight": v,
+                "treated": x[t_idx],
+                "synthetic": w @ x[rows],
+                "donor_mean": np.nanmean(x[rows], axis=0),
+            }
+        )
     mode = "predictors with nested V" if x is not None else "outcome-only (pre-period outcomes)"
     return SynthResult(
         treated=units[t_idx],
         treatment_time=treatment_time,
         estimate=float(gap[post].mean()),
         weights=pl.DataFrame({"unit": [units[r] for r in rows], "weight": w}).sort("weight", descending=True),
-        series=pl.DataFrame({"time": times, "treated": y[t_idx], "synthetic": synth, "gap": gap, "post": post}),
-        pre_rmspe=pre_r, post_rmspe=post_r, rmspe_ratio=ratio, p_value=p, placebos=placebo_df,
+        series=pl.DataFrame(
+            {"time": times, "treated": y[t_idx], "synthetic": synth, "gap": gap, "post": post}
+        ),
+        pre_rmspe=pre_r,
+        post_rmspe=post_r,
+        rmspe_ratio=ratio,
+        p_value=p,
+        placebos=placebo_df,
         predictor_balance=balance,
         method=f"synthetic control, {mode}; in-space placebo p-value (post/pre RMSPE ratio rank)",
-        diagnostics={"n_donors": len(rows), "n_pre_periods": int(pre.sum()), "n_post_periods": int(post.sum()),
-                     "p_value_resolution": 1 / (len(rows) + 1)},
+        diagnostics={
+            "n_donors": len(rows),
+            "n_pre_periods": int(pre.sum()),
+            "n_post_periods": int(post.sum()),
+            "p_value_resolution": 1 / (len(rows) + 1),
+        },
     )
 
 
@@ -225,13 +244,24 @@ def synthetic_control_panel(
         rows = [idx[d] for d in pool if d != u]
         if np.isnan(y[[idx[u], *rows]]).any():
             raise ValueError(f"the outcome has missing values for {u!r} or a donor")
-        out.append(_result(y, times, times < g, times >= g, idx[u], rows, units, None, None, None, placebos, g))
+        out.append(
+            _result(y, times, times < g, times >= g, idx[u], rows, units, None, None, None, placebos, g)
+        )
     return out
 
 
 def synth_summary(results: list[SynthResult]) -> pl.DataFrame:
     """One row per treated unit: estimate, fit and placebo p-value."""
     return pl.DataFrame(
-        [{"unit": r.treated, "treatment_time": r.treatment_time, "estimate": r.estimate,
-          "pre_rmspe": r.pre_rmspe, "rmspe_ratio": r.rmspe_ratio, "p_value": r.p_value} for r in results]
+        [
+            {
+                "unit": r.treated,
+                "treatment_time": r.treatment_time,
+                "estimate": r.estimate,
+                "pre_rmspe": r.pre_rmspe,
+                "rmspe_ratio": r.rmspe_ratio,
+                "p_value": r.p_value,
+            }
+            for r in results
+        ]
     )

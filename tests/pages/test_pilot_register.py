@@ -39,7 +39,10 @@ def test_uploaded_register_is_validated_stored_and_followed_by_other_pages(open_
 def test_invalid_register_is_refused_with_row_and_column(open_page):
     bad = reference.read_pilot_register().with_columns(pl.col("pilot_start").cast(pl.String))
     bad = bad.with_columns(
-        pl.when(pl.col("area_code") == "BTP").then(pl.lit("soon")).otherwise("pilot_start").alias("pilot_start")
+        pl.when(pl.col("area_code") == "BTP")
+        .then(pl.lit("soon"))
+        .otherwise("pilot_start")
+        .alias("pilot_start")
     )
     at = save_register_csv(open_page("pilot_register"), bad.write_csv().encode())
     assert "Nothing was saved" in at.error[0].value

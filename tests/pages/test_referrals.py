@@ -9,5 +9,7 @@ def test_referrals_page_charts_pilot_against_control(open_page):
     names = {trace.get("name") for trace in specs[0]["data"]}
     assert {"Pilot areas", "Control areas"} <= names or any("ilot" in (n or "") for n in names)
     assert [b.label for b in at.get("download_button")][:3] == [
-        "Download chart (PNG)", "Download chart (SVG)", "Download data (CSV)"
+        "Download chart (PNG)",
+        "Download chart (SVG)",
+        "Download data (CSV)",
     ]

@@ -9,7 +9,10 @@ def test_report_to_file_page_shows_km_curves_medians_and_numbers_at_risk(open_pa
     assert len([t for t in specs[0]["data"] if t.get("line", {}).get("shape") == "hv"]) >= 4
     medians, at_risk = at.dataframe[1].value, at.dataframe[2].value
     assert sorted(zip(medians["Arm"], medians["Period (report date against start)"], strict=True)) == [
-        ("control areas", "after"), ("control areas", "before"), ("pilot areas", "after"), ("pilot areas", "before")
+        ("control areas", "after"),
+        ("control areas", "before"),
+        ("pilot areas", "after"),
+        ("pilot areas", "before"),
     ]
     assert medians["Median days"].notna().all()
     assert (at_risk["at_risk"] >= 0).all()

@@ -1,0 +1,39 @@
+"""The main journeys in a real browser: browse the findings, upload an extract."""
+
+from playwright.sync_api import expect
+
+from soteria.config import SAMPLES_DIR
+from tests.browser_support import BROWSER_MARKS
+
+pytestmark = BROWSER_MARKS
+LOAD = 60_000  # ms: the first page load builds the demo database
+
+
+def test_browse_overview_then_charts(page, app_url):
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Is Operation Soteria working?")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("Synthetic demonstration data - not official statistics").first).to_be_visible()
+    expect(page.get_by_text("Police referrals, pilot against baseline")).to_be_visible()
+
+    page.get_by_role("link", name="Referral volumes").click()
+    expect(page.get_by_role("heading", name="Referral volumes")).to_be_visible(timeout=LOAD)
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    expect(chart.locator("svg.main-svg").first).to_be_visible(timeout=LOAD)
+    expect(chart.locator("g.trace").first).to_be_attached()
+    expect(page.get_by_role("button", name="Download chart (PNG)").first).to_be_visible()
+
+    page.get_by_role("link", name="Report-to-file times").click()
+    expect(page.get_by_role("heading", name="Report-to-file times")).to_be_visible(timeout=LOAD)
+    expect(page.locator("[data-testid='stPlotlyChart'] svg.main-svg").first).to_be_visible(timeout=LOAD)
+    expect(page.get_by_role("heading", name="Median days from report to file")).to_be_visible()
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_upload_preview_and_commit(page, app_url):
+    page.goto(f"{app_url}/upload")
+    expect(page.get_by_role("heading", name="Upload an extract")).to_be_visible(timeout=LOAD)
+    page.locator("input[type='file']").set_input_files(str(SAMPLES_DIR / "metrics_sample.csv"))
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=LOAD)
+    page.get_by_role("button", name="Commit this extract").click()
+    expect(page.get_by_text("Committed as extract")).to_be_visible(timeout=LOAD)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)

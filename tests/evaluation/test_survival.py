@@ -1,0 +1,149 @@
+"""Survival estimators and tests against the published lung-cancer results and lifelines.
+
+Reference: ``lifelines.datasets.load_lung()`` (the R ``survival::lung`` data): Kaplan-Meier median 310
+days (R log interval 285-363; lifelines' log-log interval 284-361); log-rank by sex chi-squared 10.33,
+p = 0.0013.
+"""
+
+import json
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+from lifelines import AalenJohansenFitter, KaplanMeierFitter
+from lifelines.datasets import load_lung
+from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import restricted_mean_survival_time
+
+from soteria.evaluation import (
+    cumulative_incidence,
+    kaplan_meier,
+    km_median,
+    logrank_test,
+    restricted_mean,
+    rmst_did,
+    survival_summary,
+)
+from soteria.evaluation.simulate import simulate_cases
+
+
+@pytest.fixture(scope="module")
+def lung():
+    return load_lung()
+
+
+def test_lung_km_median_and_intervals(lung):
+    loglog = km_median(lung["time"], lung["status"])
+    assert (loglog.estimate, loglog.lower, loglog.upper) == (310, 284, 361)
+    r_style = km_median(lung["time"], lung["status"], conf_type="log")
+    assert (r_style.estimate, r_style.lower, r_style.upper) == (310, 285, 363)
+
+
+def test_lung_logrank_by_sex(lung):
+    t = logrank_test(lung["time"], lung["status"], lung["sex"])
+    assert t.statistic == pytest.approx(10.33, abs=0.005)
+    assert t.p_value == pytest.approx(0.0013, abs=5e-5)
+    assert t.df == 1
+
+
+def test_k_group_logrank_matches_lifelines(lung):
+    groups = lung["ph.ecog"].fillna(-1)
+    ours = logrank_test(lung["time"], lung["status"], groups)
+    ref = multivariate_logrank_test(lung["time"], groups, lung["status"])
+    assert ours.statistic == pytest.approx(ref.test_statistic, rel=1e-9)
+    assert ours.df == 4
+
+
+def test_km_curve_matches_lifelines(lung):
+    ours = kaplan_meier(lung["time"], lung["status"])
+    ref = KaplanMeierFitter().fit(lung["time"], lung["status"])
+    np.testing.assert_allclose(ours["survival"], ref.survival_function_.iloc[1:, 0], atol=1e-12)
+    band = np.sort(ref.confidence_interval_.iloc[1:].to_numpy(), axis=1)
+    np.testing.assert_allclose(ours["lower"], band[:, 0], atol=1e-10)
+    np.testing.assert_allclose(ours["upper"], band[:, 1], atol=1e-10)
+    assert ours["at_risk"][0] == 228
+
+
+def test_aalen_johansen_matches_lifelines_without_ties():
+    rng = np.random.default_rng(0)
+    days = rng.exponential(100, 3000)  # continuous: lifelines would jitter ties
+    event = rng.choice([0, 1, 2], 3000, p=[0.3, 0.5, 0.2])
+    ours = cumulative_incidence(days, event, cause=1)
+    ref = AalenJohansenFitter(calculate_variance=True).fit(days, event, event_of_interest=1)
+    np.testing.assert_allclose(ours["cif"], ref.cumulative_density_.iloc[1:, 0], atol=1e-12)
+    np.testing.assert_allclose(ours["se"] ** 2, ref.variance_.iloc[1:], atol=1e-12)
+    band = np.sort(ref.confidence_interval_.iloc[1:].to_numpy(), axis=1)
+    ok = (ours["cif"] > 0).to_numpy()
+    np.testing.assert_allclose(ours["lower"].to_numpy()[ok], band[ok, 0], atol=1e-10)
+
+
+def test_cif_of_filing_plus_closing_equals_one_minus_km_of_either():
+    c = simulate_cases(n=5000, seed=2)
+    d, e = c["days"].to_numpy(), c["event"].to_numpy()
+    total = cumulative_incidence(d, e, 1)["cif"] + cumulative_incidence(d, e, 2)["cif"]
+    either = kaplan_meier(d, (e > 0).astype(int))["survival"]
+    np.testing.assert_allclose(total, 1 - either, atol=1e-12)
+
+
+def test_rmst_censor_mode_matches_lifelines_and_textbook_variance(lung):
+    ours = restricted_mean(lung["time"], lung["status"], tau=365, closure="censor")
+    kmf = KaplanMeierFitter().fit(lung["time"], lung["status"])
+    assert ours.estimate == pytest.approx(restricted_mean_survival_time(kmf, t=365), rel=1e-9)
+    # Klein & Moeschberger (4.5.1): Var = sum over event times t_j <= tau of A_j^2 d_j / (n_j (n_j - d_j)),
+    # A_j = area under the KM curve from t_j to tau
+    km = kaplan_meier(lung["time"], lung["status"]).filter(pl.col("time") <= 365)
+    t, s, d, n = (km[c].to_numpy().astype(float) for c in ("time", "survival", "events", "at_risk"))
+    widths = np.diff(np.append(t, 365.0))
+    area_after = np.cumsum((s * widths)[::-1])[::-1]
+    var = np.sum(np.where(d > 0, area_after**2 * d / (n * (n - d)), 0.0))
+    assert ours.se == pytest.approx(np.sqrt(var), rel=1e-9)
+
+
+@pytest.mark.parametrize("closure", ["competing", "censor"])
+def test_rmst_delta_se_agrees_with_bootstrap(closure):
+    c = simulate_cases(n=3000, seed=5)
+    d, e = c["days"].to_numpy(), c["event"].to_numpy()
+    est = restricted_mean(d, e, tau=365, closure=closure)
+    rng = np.random.default_rng(1)
+    boots = [
+        restricted_mean(d[i], e[i], 365, closure).estimate for i in rng.integers(0, len(d), (300, len(d)))
+    ]
+    assert est.se == pytest.approx(np.std(boots, ddof=1), rel=0.15)
+
+
+def test_rmst_competing_counts_closed_cases_as_never_filed():
+    days = np.array([10.0, 20.0, 30.0, 40.0])
+    event = np.array([1, 2, 1, 0])
+    # filed at 10 and 30; the case closed at 20 never files; the open case is censored at 40
+    r = restricted_mean(days, event, tau=50, closure="competing")
+    # CIF: 1/4 from day 10, then + S(20)=1/2 * 1/2 = 1/4 from day 30 -> integral 0.25*40 + 0.25*20 = 15
+    assert r.estimate == pytest.approx(50 - 15)
+
+
+def test_rmst_did_detects_a_speed_up_and_not_a_national_trend():
+    none = rmst_did(simulate_cases(n=150_000, seed=3, speedup=1.0))
+    assert none.lower < 0 < none.upper  # national 20% speed-up removed by the control arm
+    faster = rmst_did(simulate_cases(n=150_000, seed=3, speedup=1.5))
+    assert faster.upper < 0 and faster.p_value < 1e-6
+    assert set(faster.diagnostics) == {"pilot_before", "pilot_after", "control_before", "control_after"}
+
+
+def test_survival_summary_on_150k_cases_is_fast_and_serialisable():
+    cases = simulate_cases(n=150_000, seed=4)
+    survival_summary(cases)  # warm-up
+    start = time.perf_counter()
+    s = survival_summary(cases, tau=365, horizons=(90, 365))
+    assert time.perf_counter() - start < 2.0
+    assert s.medians.height == 4 and s.incidence.height == 8
+    assert set(s.logrank) == {"arms_before", "arms_after", "all_cells"}
+    assert s.logrank["all_cells"].df == 3
+    med = s.medians.filter((pl.col("arm") == "pilot") & (pl.col("period") == "before"))
+    assert med["km_lower"].item() <= med["km_median"].item() <= med["km_upper"].item()
+    json.dumps(s.to_dict(), allow_nan=False)
+
+
+def test_bad_case_codes_are_rejected():
+    cases = simulate_cases(n=100, seed=1).with_columns(arm=pl.lit("pilots"))
+    with pytest.raises(ValueError, match="unexpected arm"):
+        rmst_did(cases)
