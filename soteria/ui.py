@@ -119,7 +119,19 @@ def is_demo() -> bool:
     return store().meta().get("dataset") == "demo"
 
 
+def _leave_legacy_navigation() -> None:
+    # On a fresh server, the first run of a deep link (/referrals) goes through Streamlit's legacy
+    # pages/ folder mode before app.py has ever called st.navigation: the page then runs without the
+    # app's navigation and layout. Switching the flag off and rerunning lands on the same page in app.py.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, lead: str) -> None:
+    _leave_legacy_navigation()
     st.title(title)
     if is_demo():
         st.warning(f"**{DEMO_LABEL}.** Every figure on this page is made up for demonstration.", icon="⚠️")

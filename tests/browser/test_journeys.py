@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 
 from soteria.config import SAMPLES_DIR
+from tests.browser.conftest import start_app
 from tests.browser_support import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
@@ -37,3 +38,18 @@ def test_upload_preview_and_commit(page, app_url):
     page.get_by_role("button", name="Commit this extract").click()
     expect(page.get_by_text("Committed as extract")).to_be_visible(timeout=LOAD)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_a_shared_link_opens_the_page_with_the_app_navigation(browser, tmp_path):
+    # The very first request to a fresh server is a deep link with a shared selection.
+    proc, url = start_app(tmp_path / "soteria.duckdb")
+    try:
+        page = browser.new_page()
+        page.goto(f"{url}/referrals?grain=force&frequency=month")
+        expect(page.get_by_role("heading", name="Referral volumes")).to_be_visible(timeout=LOAD)
+        expect(page.get_by_role("link", name="Report-to-file times")).to_be_visible()
+        expect(page.get_by_role("radio", name="Police force area")).to_be_checked()
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
