@@ -13,7 +13,8 @@ Headline inference for few treated areas is randomisation inference (``inference
 and bootstrap intervals are reported alongside for comparison, not as the headline.
 """
 
-from soteria.evaluation.did import ATTGT, Aggregate, aggregate, att_gt
+from soteria.evaluation.aggregate import Aggregate, aggregate
+from soteria.evaluation.did import ATTGT, att_gt
 from soteria.evaluation.evaluate import OutcomeEvaluation, evaluate, evaluation_table
 from soteria.evaluation.inference import (
     cluster_bootstrap,
@@ -21,6 +22,7 @@ from soteria.evaluation.inference import (
     relative_effect,
     to_relative,
 )
+from soteria.evaluation.pretrend import pretrend_test
 from soteria.evaluation.results import Estimate, TestResult
 from soteria.evaluation.survival_did import SurvivalSummary, rmst_did, survival_summary
 from soteria.evaluation.survival_tests import (
@@ -28,16 +30,11 @@ from soteria.evaluation.survival_tests import (
     kaplan_meier,
     km_median,
     logrank_test,
+    numbers_at_risk,
     restricted_mean,
 )
-from soteria.evaluation.synth import (
-    Predictor,
-    SynthResult,
-    simplex_weights,
-    synth_summary,
-    synthetic_control,
-    synthetic_control_panel,
-)
+from soteria.evaluation.synth import Predictor, SynthResult, simplex_weights, synthetic_control
+from soteria.evaluation.synth_panel import synth_summary, synthetic_control_panel
 from soteria.evaluation.twfe import twfe
 
 __all__ = [
@@ -58,6 +55,8 @@ __all__ = [
     "kaplan_meier",
     "km_median",
     "logrank_test",
+    "numbers_at_risk",
+    "pretrend_test",
     "randomization_inference",
     "relative_effect",
     "restricted_mean",

@@ -1,4 +1,4 @@
-"""Difference-in-differences for staggered starts: Callaway & Sant'Anna ATT(g,t) and a naive TWFE.
+"""Difference-in-differences for staggered starts: Callaway & Sant'Anna group-time effects ATT(g,t).
 
 ``att_gt`` is the unconditional (no covariates) estimator of R ``did`` (``est_method="reg"`` reduces to a
 2x2 difference of mean long differences without covariates): post periods compare with the period before
@@ -14,7 +14,7 @@ the headline interval comes from randomisation inference (``soteria.evaluation.i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -22,12 +22,20 @@ from scipy import stats
 
 from soteria.evaluation._design import Cells, build_cells
 from soteria.evaluation._panel import PanelMatrix, to_matrix
-from soteria.evaluation.results import Estimate, TestResult, jsonable
+from soteria.evaluation.results import TestResult, jsonable
+
+if TYPE_CHECKING:
+    from soteria.evaluation.aggregate import Aggregate
 
 
 @dataclass(frozen=True)
 class ATTGT:
-    """Group-time effects. ``table`` has one row per (group, time); ``influence`` is (units x rows)."""
+    """Group-time effects.
+
+    ``table``: one row per (group, time) with group (start period), time, base_time, event_time, att, se,
+    lower, upper (pointwise, or simultaneous with the bootstrap), post, n_treated, n_control.
+    ``influence``: (units x rows) influence functions, R's scaling (se = sqrt(sum IF^2) / n).
+    """
 
     table: pl.DataFrame
     pretest: TestResult
@@ -41,25 +49,17 @@ class ATTGT:
     cohort_sizes: np.ndarray = field(repr=False)
     cohort_time: np.ndarray = field(repr=False)
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    bootstrap_iters: int = 0
+    seed: int = 0
 
     def aggregate(self, kind: str = "group", **kwargs: Any) -> Aggregate:
+        from soteria.evaluation.aggregate import aggregate
+
         return aggregate(self, kind, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         keys = ("table", "pretest", "control", "base_period", "alpha", "critical_value", "diagnostics")
         return {k: jsonable(getattr(self, k)) for k in keys}
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """An aggregated effect: ``overall`` plus the per-group or per-event-time ``table``."""
-
-    kind: str
-    overall: Estimate
-    table: pl.DataFrame
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "overall": self.overall.to_dict(), "table": jsonable(self.table)}
 
 
 def _num(x: float) -> int | float:
@@ -82,8 +82,9 @@ def att_gt(
 
     ``control="never"`` compares with never-treated units only; ``"notyet"`` also uses units not yet
     treated by max(t, base). The pre-trend test is R's Wald test that all pre-period ATT(g,t) are zero
-    (analytic covariance). ``bootstrap_iters > 0`` replaces the analytic standard errors with R's
-    Rademacher multiplier bootstrap and widens the bands to simultaneous (sup-t) bands.
+    (analytic covariance); with few units prefer ``pretrend_test`` (randomisation).
+    ``bootstrap_iters > 0`` replaces the analytic standard errors with R's Rademacher multiplier
+    bootstrap and widens the bands to simultaneous (sup-t) bands.
     """
     pm = to_matrix(panel, unit, time, outcome, first_treat)
     return att_gt_matrix(pm, pm.y[0], control, base_period, alpha, bootstrap_iters, seed)
@@ -149,6 +150,8 @@ def att_gt_matrix(
         pm.cohort_sizes,
         pm.cohort_time,
         diagnostics,
+        iters,
+        seed,
     )
 
 
@@ -166,91 +169,23 @@ def _multiplier_bootstrap(inf: np.ndarray, iters: int, seed: int, alpha: float) 
 
 
 def _wald(att: np.ndarray, inf: np.ndarray, n: int) -> TestResult:
+    """R's pre-test W = att' V^-1 att with V = IF'IF / n^2, via the SVD of the (units x cells) IF.
+
+    With fewer units than pre-period cells (14 areas, dozens of pre-months) V is singular: R then gives
+    no test; here the generalised inverse is used with df = rank(V), and ``singular`` is flagged.
+    """
     if att.size == 0:
         return TestResult(float("nan"), 0, float("nan"), "Wald pre-trend test (no pre-period cells)")
-    var = inf.T @ inf / n**2
-    stat = float(att @ np.linalg.pinv(var) @ att)
-    rank = int(np.linalg.matrix_rank(var))
+    _, sv, vt = np.linalg.svd(inf / n, full_matrices=False)
+    keep = sv > sv.max() * max(inf.shape) * np.finfo(float).eps if sv.size else sv > 0
+    rank = int(keep.sum())
+    if rank == 0:
+        return TestResult(float("nan"), 0, float("nan"), "Wald pre-trend test (zero variance)")
+    stat = float(np.sum(((vt[keep] @ att) / sv[keep]) ** 2))
     return TestResult(
         stat,
-        att.size,
-        float(stats.chi2.sf(stat, att.size)),
-        "Wald test that all pre-period ATT(g,t) are zero",
-        {"covariance_rank": rank},
+        rank,
+        float(stats.chi2.sf(stat, rank)),
+        "Wald test that all pre-period ATT(g,t) are zero (influence-function covariance)",
+        {"n_pre_cells": int(att.size), "covariance_rank": rank, "singular": rank < att.size},
     )
-
-
-def _weighted(att: np.ndarray, inf: np.ndarray, groups: np.ndarray, code: np.ndarray, sizes: np.ndarray):
-    """Cohort-size weighted mean of items, with R's extra influence term for estimated weights."""
-    pg = sizes[groups] / sizes.sum()
-    total = pg.sum()
-    ind = (code[:, None] == groups[None, :]) - pg
-    wif = ind / total - ind.sum(1, keepdims=True) * pg / total**2
-    return float(pg @ att / total), inf @ (pg / total) + wif @ att
-
-
-def aggregate(
-    result: ATTGT,
-    kind: str = "group",
-    alpha: float | None = None,
-    min_e: int | None = None,
-    max_e: int | None = None,
-) -> Aggregate:
-    """R ``aggte``: "simple", "group" (by start-date cohort) or "dynamic" (event study).
-
-    The overall "group" summary is Callaway & Sant'Anna's recommended single number: each cohort's
-    average post-start effect, weighted by cohort size, so long-exposed cohorts do not dominate.
-    """
-    cells, code, sizes = result.cells, result.code, result.cohort_sizes
-    alpha = result.alpha if alpha is None else alpha
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    att = result.table["att"].fill_null(np.nan).to_numpy()
-    inf, n = result.influence, len(code)
-    keep = cells.post & cells.valid
-    if max_e is not None:
-        keep &= cells.event <= max_e
-    rows: list[dict[str, Any]] = []
-    if kind == "simple":
-        est, agg_inf = _weighted(att[keep], inf[:, keep], cells.cohort[keep], code, sizes)
-    elif kind == "group":
-        ks = np.unique(cells.cohort[keep])
-        th = np.array([att[keep & (cells.cohort == k)].mean() for k in ks])
-        th_inf = np.column_stack([inf[:, keep & (cells.cohort == k)].mean(1) for k in ks])
-        for k, a, f in zip(ks, th, th_inf.T, strict=True):
-            rows.append({"group": _num(result.cohort_time[k]), "att": a, "se": np.sqrt(f @ f) / n})
-        est, agg_inf = _weighted(th, th_inf, ks, code, sizes)
-    elif kind == "dynamic":
-        sel_all = cells.valid.copy()
-        if min_e is not None:
-            sel_all &= cells.event >= min_e
-        if max_e is not None:
-            sel_all &= cells.event <= max_e
-        posts, post_infs = [], []
-        for e in np.unique(cells.event[sel_all]):
-            sel = sel_all & (cells.event == e)
-            a, f = _weighted(att[sel], inf[:, sel], cells.cohort[sel], code, sizes)
-            rows.append({"event_time": int(e), "att": a, "se": np.sqrt(f @ f) / n})
-            if e >= 0:
-                posts.append(a)
-                post_infs.append(f)
-        if not posts:
-            raise ValueError("no post-start event time has a control group")
-        est, agg_inf = float(np.mean(posts)), np.mean(post_infs, axis=0)
-    else:
-        raise ValueError(f"kind must be 'simple', 'group' or 'dynamic', not {kind!r}")
-    se = float(np.sqrt(agg_inf @ agg_inf) / n)
-    table = pl.DataFrame(rows) if rows else pl.DataFrame()
-    if rows:
-        table = table.with_columns(
-            lower=pl.col("att") - z * pl.col("se"), upper=pl.col("att") + z * pl.col("se")
-        )
-    overall = Estimate(
-        est,
-        est - z * se,
-        est + z * se,
-        float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None,
-        f"Callaway-Sant'Anna {kind} aggregate ({result.control} controls), analytic influence-function SE",
-        se=se,
-        alpha=alpha,
-    )
-    return Aggregate(kind, overall, table)

@@ -16,8 +16,10 @@ import polars as pl
 
 from soteria.evaluation._panel import to_matrix
 from soteria.evaluation._ri import assignments
-from soteria.evaluation.did import aggregate, att_gt_matrix
+from soteria.evaluation.aggregate import aggregate
+from soteria.evaluation.did import att_gt_matrix
 from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
+from soteria.evaluation.pretrend import pretrend_core, pretrend_tables
 from soteria.evaluation.results import Estimate, TestResult, jsonable
 from soteria.evaluation.twfe import twfe_matrix
 
@@ -32,7 +34,8 @@ class OutcomeEvaluation:
     relative: Estimate | None  # effect / counterfactual mean (None when the treated mean is not positive)
     bootstrap: Estimate  # cluster bootstrap, for comparison
     twfe: Estimate  # naive two-way fixed effects, for comparison
-    pretest: TestResult
+    pretest: TestResult  # R's Wald pre-test (influence-function covariance; unreliable with few units)
+    pretest_ri: TestResult  # randomisation pre-trend test: the one to show with few units
     event_study: pl.DataFrame  # event_time, att, se, lower, upper (pointwise, influence function)
     by_group: pl.DataFrame  # group (start period), att, se, lower, upper
     group_time: pl.DataFrame  # the ATT(g,t) table
@@ -64,6 +67,7 @@ def evaluate(
     cs = make_table(pm, "cs", control, statistic)
     tw = make_table(pm, "twfe", control, statistic)
     rows, exact = assignments(pm.code, max_exact, n_draws, seed)
+    pre_phis, pre_events = pretrend_tables(pm, control, event_window[0])
     out = {}
     for j, name in enumerate(outcomes):
         y = pm.y[j]
@@ -97,6 +101,7 @@ def evaluate(
             bootstrap=bootstrap_core(pm, y, cs, alpha, n_boot, seed),
             twfe=tw_est,
             pretest=gt.pretest,
+            pretest_ri=pretrend_core(pm, y, pre_phis, pre_events, rows, exact),
             event_study=dyn.table,
             by_group=grp.table,
             group_time=gt.table,
@@ -119,7 +124,7 @@ def evaluation_table(results: dict[str, OutcomeEvaluation]) -> pl.DataFrame:
                 "relative": rel.estimate if rel else np.nan,
                 "relative_lower": rel.lower if rel else np.nan,
                 "relative_upper": rel.upper if rel else np.nan,
-                "pretest_p_value": r.pretest.p_value,
+                "pretest_ri_p_value": r.pretest_ri.p_value,
                 "bootstrap_lower": r.bootstrap.lower,
                 "bootstrap_upper": r.bootstrap.upper,
                 "twfe": r.twfe.estimate,

@@ -100,12 +100,18 @@ def ri_core(
         "n_units": pm.n_units,
         "n_treated_units": int((pm.code > 0).sum()),
         "interval_is_convex": convex,
+        "dropped_already_treated": [str(u) for u in pm.dropped],
         "placebo_quantiles": dict(
             zip(("q025", "q50", "q975"), np.quantile(s0[1:], [0.025, 0.5, 0.975]), strict=True)
         )
         if len(s0) > 1
         else {},
     }
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        diag["note"] = (
+            f"the interval is unbounded: with {len(rows)} assignments no effect size can be rejected at "
+            f"alpha={alpha} on that side (too few areas or assignments)"
+        )
     if return_distribution:
         diag["placebo_statistics"] = s0[1:].tolist()
     how = "exact enumeration" if exact else f"{len(rows) - 1} random permutations"

@@ -103,6 +103,12 @@ def kaplan_meier(days, event, alpha: float = 0.05, conf_type: str = "log-log") -
     )
 
 
+def numbers_at_risk(days, times) -> np.ndarray:
+    """Cases still under observation (no event, not censored) just before each of ``times``."""
+    d = np.sort(np.asarray(days, dtype=float))
+    return len(d) - np.searchsorted(d, np.asarray(times, dtype=float), side="left")
+
+
 def _first_below(time: np.ndarray, curve: np.ndarray, level: float = 0.5) -> float:
     hit = np.flatnonzero(curve <= level + 1e-12)
     return float(time[hit[0]]) if hit.size else float("inf")

@@ -67,6 +67,9 @@ def test_multiplier_bootstrap_se_close_to_analytic(mpdta):
     analytic = att_gt(mpdta, **COLS)
     np.testing.assert_allclose(boot.table["se"].to_numpy(), analytic.table["se"].to_numpy(), rtol=0.15)
     assert 2.3 < boot.critical_value < 3.2  # simultaneous band is wider than 1.96
+    group = boot.aggregate("group").overall
+    assert "bootstrap" in group.method and group.se == pytest.approx(0.0126, rel=0.1)  # R: about 0.0126
+    assert boot.aggregate("dynamic").overall.se == pytest.approx(0.0219, rel=0.15)  # R: about 0.0219
 
 
 def test_not_yet_treated_controls_use_later_cohorts(mpdta):
@@ -76,7 +79,9 @@ def test_not_yet_treated_controls_use_later_cohorts(mpdta):
     assert row["n_control"].item() == 309 + 40 + 131
     last = r.table.filter((pl.col("group") == 2004) & (pl.col("time") == 2007))
     assert last["n_control"].item() == 309
-    assert r.aggregate("group").overall.estimate == pytest.approx(-0.0311, abs=2e-3)
+    # in 2007 nobody is "not yet treated", so the 2007 cells must equal the never-treated ones
+    never = att_gt(mpdta, **COLS).table.filter(pl.col("time") == 2007).sort("group")["att"]
+    np.testing.assert_allclose(r.table.filter(pl.col("time") == 2007).sort("group")["att"], never, atol=1e-14)
 
 
 def test_universal_base_period_runs(mpdta):

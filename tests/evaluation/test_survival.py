@@ -21,6 +21,7 @@ from soteria.evaluation import (
     kaplan_meier,
     km_median,
     logrank_test,
+    numbers_at_risk,
     restricted_mean,
     rmst_did,
     survival_summary,
@@ -147,3 +148,10 @@ def test_bad_case_codes_are_rejected():
     cases = simulate_cases(n=100, seed=1).with_columns(arm=pl.lit("pilots"))
     with pytest.raises(ValueError, match="unexpected arm"):
         rmst_did(cases)
+
+
+def test_numbers_at_risk_match_km_table(lung):
+    km = kaplan_meier(lung["time"], lung["status"])
+    times = km["time"].to_numpy()[::20]
+    np.testing.assert_array_equal(numbers_at_risk(lung["time"], times), km["at_risk"].to_numpy()[::20])
+    assert numbers_at_risk(lung["time"], [0, 10_000]).tolist() == [228, 0]
