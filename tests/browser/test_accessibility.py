@@ -1,0 +1,31 @@
+"""axe-core on every page in real Chromium: no serious or critical WCAG violation."""
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser_support import BROWSER_MARKS
+
+pytestmark = BROWSER_MARKS
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = re.findall(r'st\.Page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text())
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_serious_accessibility_violations(page, app_url, name):
+    page.goto(f"{app_url}/{'' if name == 'overview' else name}")
+    expect(page.locator("h1").first).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    if charts.count():
+        expect(charts.first.locator("svg.main-svg").first).to_be_visible(timeout=60_000)
+    violations = Axe().run(page).response["violations"]
+    serious = [
+        (v["id"], v["impact"], [n["html"][:120] for n in v["nodes"][:3]])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
