@@ -125,7 +125,9 @@ def _leave_legacy_navigation() -> None:
     # app's navigation and layout. Switching the flag off and rerunning lands on the same page in app.py.
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    # Only on a session's first run, so no widget event is ever dropped by the rerun.
+    if PagesManager.uses_pages_directory and not st.session_state.get("_navigation_checked"):
+        st.session_state["_navigation_checked"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 
