@@ -115,11 +115,14 @@ def _extra_px(fig: go.Figure) -> int:
             + SUBTITLE_LINE_PX * (title.subtitle.text or "").count("<br>"))
 
 
-def set_titles(fig: go.Figure, title: str, subtitle: str) -> None:
-    """Set the title and subtitle, wrapping long ones and growing the top margin to keep them clear."""
+def set_titles(fig: go.Figure, title: str, subtitle: str, width_px: int = 1100) -> None:
+    """Set the title and subtitle, wrapping long ones (for a figure `width_px` wide) and growing the top
+    margin to keep them clear."""
     before = _extra_px(fig)
+    ratio = width_px / 1100
     fig.update_layout(
-        title_text=_wrapped(title, TITLE_CHARS), title_subtitle_text=_wrapped(subtitle, SUBTITLE_CHARS)
+        title_text=_wrapped(title, int(TITLE_CHARS * ratio)),
+        title_subtitle_text=_wrapped(subtitle, int(SUBTITLE_CHARS * ratio)),
     )
     fig.update_layout(margin_t=int(fig.layout.margin.t or BASE_MARGIN["t"]) + _extra_px(fig) - before)
 

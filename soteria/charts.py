@@ -143,6 +143,11 @@ def small_multiples_chart(
     cs.base_layout(fig, text.title, text.subtitle, height=height, top=130, legend_px=30)
     lo, hi = _span(per_area, "period")
     seen: set[str] = set()
+    # Collected and added once: per-panel add_trace/add_shape copy the whole figure each time.
+    new_traces: list[go.Scatter] = []
+    trace_rows: list[int] = []
+    trace_cols: list[int] = []
+    shapes: list[dict] = []
     for i, area in enumerate(areas.iter_rows(named=True)):
         r, c = divmod(i, cols)
         part = per_area.filter(pl.col("area_code") == area["area_code"]).sort("period")
@@ -166,20 +171,25 @@ def small_multiples_chart(
         for name, ys, st in traces:
             line = ({"color": st.colour, "dash": st.dash, "width": 2} if st
                     else {"color": cs.MUTED_COLOUR, "dash": "dot", "width": 1.2})
-            fig.add_trace(go.Scatter(
+            new_traces.append(go.Scatter(
                 x=periods, y=ys, name=name, legendgroup=name, showlegend=name not in seen,
                 mode="lines+markers" if st else "lines", connectgaps=False, line=line,
                 marker={"color": line["color"], "size": 5, "symbol": symbols}, hovertemplate=hover,
-            ), row=r + 1, col=c + 1)
+            ))
+            trace_rows.append(r + 1)
+            trace_cols.append(c + 1)
             seen.add(name)
+        axis = "" if i == 0 else str(i + 1)
         for d, own_line in [(s, False) for s in sorted(set(starts)) if s != own] + [(own, True)]:
             if d is None or lo is None or not (lo <= d <= hi):
                 continue
-            fig.add_shape(
-                type="line", x0=d, x1=d, y0=0, y1=1, xref="x", yref="y domain", row=r + 1, col=c + 1,
+            shapes.append(dict(
+                type="line", x0=d, x1=d, y0=0, y1=1, xref=f"x{axis}", yref=f"y{axis} domain",
                 layer="below", line={"color": "#222222", "width": 1.5, "dash": "dot"} if own_line
                 else {"color": "#BBBBBB", "width": 1},
-            )
+            ))
+    fig.add_traces(new_traces, rows=trace_rows, cols=trace_cols)
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
     _legend_key(fig, "Area's own pilot start", {"color": "#222222", "width": 1.5, "dash": "dot"})
     if starts:
         _legend_key(fig, "Pilot arm start", {"color": "#BBBBBB", "width": 1})

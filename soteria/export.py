@@ -14,9 +14,9 @@ import io
 import re
 import threading
 import unicodedata
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import kaleido
@@ -186,3 +186,86 @@ def export_file_name(chart: str, sel_grain: str, start: date, end: date, ext: st
     chart_part = "_".join(_slug(part) for part in re.split(r"[\s_]+", chart.strip()) if part) or "chart"
     ext = _slug(ext.lstrip("."))
     return f"{chart_part}_{_slug(sel_grain)}_{start:%Y-%m}_{end:%Y-%m}.{ext}"
+
+
+# ---- published tables: CSV with its notes, Excel with a metadata sheet -------------------------------
+
+
+def _neutral(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading `'`."""
+    return "'" + text if re.match(_FORMULA_START, text) else text
+
+
+def table_to_csv(frame: pl.DataFrame, notes: Sequence[str] = ()) -> bytes:
+    """`frame_to_csv` preceded by one `# ` line per note (title, filters, data version, disclosure rule).
+
+    Read it back with `polars.read_csv(..., comment_prefix="#")` (or skip the lines starting `#`).
+    """
+    head = "".join("# " + " ".join(n.split()) + "\n" for n in notes)
+    return head.encode("utf-8") + frame_to_csv(frame)
+
+
+def table_to_xlsx(
+    frame: pl.DataFrame,
+    metadata: Sequence[tuple[str, str]],
+    *,
+    headings: dict[str, str] | None = None,
+    symbols: pl.DataFrame | None = None,
+    sheet: str = "Data",
+) -> bytes:
+    """An .xlsx workbook: `sheet` with the table (numbers as numbers, dates as dates, text made safe
+    against formula injection) and a second sheet "Metadata" with (item, value) rows.
+
+    `symbols` (same height as `frame`, columns named as frame's, String or null) puts a symbol such as
+    `[c]` in place of a cell's value."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    number = book.add_format({"num_format": "#,##0.##"})
+    symbol = book.add_format({"align": "right"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    data = book.add_worksheet(sheet[:31])
+    names = [(headings or {}).get(c, c) for c in frame.columns]
+    for j, name in enumerate(names):
+        data.write_string(0, j, _neutral(name), bold)
+        data.set_column(j, j, min(max(12, len(name) + 2), 40))
+    data.freeze_panes(1, 0)
+    marks = symbols if symbols is not None else pl.DataFrame()
+    marked = {j: marks.get_column(c).to_list() for j, c in enumerate(frame.columns) if c in marks.columns}
+    for i, row in enumerate(frame.iter_rows(), start=1):
+        for j, value in enumerate(row):
+            mark = marked[j][i - 1] if j in marked else None
+            if mark is not None:
+                data.write_string(i, j, mark, symbol)
+            elif value is None:
+                data.write_blank(i, j, None)
+            elif isinstance(value, bool):
+                data.write_boolean(i, j, value)
+            elif isinstance(value, int | float):
+                data.write_number(i, j, value, number)
+            elif isinstance(value, date):
+                data.write_datetime(i, j, datetime.combine(value, datetime.min.time()), day)
+            else:
+                text = str(value)
+                data.write_string(i, j, _neutral(text), symbol if text in ("[c]", "[x]", "[z]") else None)
+    meta = book.add_worksheet("Metadata")
+    meta.set_column(0, 0, 28)
+    meta.set_column(1, 1, 110)
+    meta.write_string(0, 0, "Item", bold)
+    meta.write_string(0, 1, "Value", bold)
+    for i, (key, value) in enumerate(metadata, start=1):
+        meta.write_string(i, 0, _neutral(str(key)), wrap)
+        meta.write_string(i, 1, _neutral(str(value)), wrap)
+    book.close()
+    return buffer.getvalue()

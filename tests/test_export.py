@@ -202,3 +202,26 @@ def test_browser_policy_skips_locally_but_never_in_ci(monkeypatch: pytest.Monkey
     assert browser_support.skip_reason() is None
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         browser_support.require_chromium()
+
+
+def test_table_csv_starts_with_its_notes_and_reads_back() -> None:
+    from soteria.export import table_to_csv
+
+    data = table_to_csv(pl.DataFrame({"total": ["[c]", "12"]}), ["Title, with a comma", "Disclosure: rule"])
+    lines = data.decode().splitlines()
+    assert lines[:2] == ["# Title, with a comma", "# Disclosure: rule"]
+    back = pl.read_csv(io.BytesIO(data), comment_prefix="#")
+    assert back.get_column("total").to_list() == ["[c]", "12"]
+
+
+def test_table_xlsx_puts_symbols_in_withheld_cells_and_keeps_numbers() -> None:
+    from soteria.export import table_to_xlsx
+
+    frame = pl.DataFrame({"period": [date(2020, 1, 1), date(2020, 4, 1)], "total": [None, 12.0]})
+    symbols = pl.DataFrame({"total": ["[c]", None]})
+    data = table_to_xlsx(frame, [("Data version", "1.1.0")], headings={"total": "Total"}, symbols=symbols)
+    sheets = pl.read_excel(io.BytesIO(data), sheet_id=0)
+    assert list(sheets) == ["Data", "Metadata"]
+    assert sheets["Data"].columns == ["period", "Total"]
+    assert sheets["Data"].get_column("Total").cast(pl.String).to_list() == ["[c]", "12"]
+    assert sheets["Metadata"].row(0) == ("Data version", "1.1.0")
