@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import io
+import os
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -39,6 +41,9 @@ NO_BROWSER_MESSAGE = (
 )
 
 
+IDLE_STOP_S = float(os.environ.get("SOTERIA_EXPORT_IDLE_S", "300"))
+
+
 class ExportUnavailable(RuntimeError):
     """A chart could not be exported; the message is written for the person who clicked."""
 
@@ -51,6 +56,8 @@ class _Renderer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido: kaleido.Kaleido | None = None
+        self._last_used = 0.0
+        self._idle_timer: threading.Timer | None = None
 
     @property
     def running(self) -> bool:
@@ -113,6 +120,8 @@ class _Renderer:
             if self._kaleido is None:
                 self._start()
             assert self._kaleido is not None
+            self._last_used = time.monotonic()
+            self._arm_idle_timer()
             try:
                 return self._run(self._kaleido.calc_fig(fig, opts=opts), RENDER_TIMEOUT_S + 5)
             except (BrowserClosedError, BrowserFailedError, FutureTimeout, OSError) as e:
@@ -122,6 +131,24 @@ class _Renderer:
                 raise ExportUnavailable(f"Chart export failed: this chart could not be drawn ({e}).") from e
         finally:
             self._lock.release()
+
+
+    def _arm_idle_timer(self) -> None:
+        # The browser holds about 1 GB across its processes: let it go when nobody has exported for a while.
+        if self._idle_timer is None:
+            self._idle_timer = threading.Timer(IDLE_STOP_S, self._stop_if_idle)
+            self._idle_timer.daemon = True
+            self._idle_timer.start()
+
+    def _stop_if_idle(self) -> None:
+        with self._lock:
+            self._idle_timer = None
+            if self._kaleido is None:
+                return
+            if time.monotonic() - self._last_used >= IDLE_STOP_S:
+                self._stop_unlocked()
+            else:
+                self._arm_idle_timer()
 
 
 _renderer = _Renderer()

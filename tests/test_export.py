@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 
@@ -225,3 +226,21 @@ def test_table_xlsx_puts_symbols_in_withheld_cells_and_keeps_numbers() -> None:
     assert sheets["Data"].columns == ["period", "Total"]
     assert sheets["Data"].get_column("Total").cast(pl.String).to_list() == ["[c]", "12"]
     assert sheets["Metadata"].row(0) == ("Data version", "1.1.0")
+
+
+@browser_test
+def test_export_browser_is_released_when_idle(monkeypatch):
+    from soteria import export as export_module
+
+    monkeypatch.setattr(export_module, "IDLE_STOP_S", 0.5)
+    renderer = export_module._Renderer()
+    try:
+        fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+        assert renderer.render(fig.to_plotly_json(), {"format": "svg", "width": 300, "height": 200})
+        assert renderer.running
+        deadline = time.monotonic() + 20
+        while renderer.running and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not renderer.running
+    finally:
+        renderer.stop()
