@@ -30,6 +30,7 @@ class Cells:
     ctrl_role: np.ndarray  # (K+1, C) bool: code h is a control in cell c
     n_treat: np.ndarray  # (C,)
     n_ctrl: np.ndarray  # (C,)
+    base_len: np.ndarray | None = None  # (C,) periods averaged in the base, ending at b (None: 1 each)
 
     @property
     def post(self) -> np.ndarray:
@@ -40,25 +41,46 @@ class Cells:
         return self.n_ctrl > 0
 
     def diff_operator(self, n_periods: int) -> np.ndarray:
-        """(C, T) matrix L with L @ y_i = y_i[t] - y_i[b] for every cell."""
+        """(C, T) matrix L with L @ y_i = y_i[t] - (mean of y_i over the base periods) for every cell."""
         op = np.zeros((len(self.t), n_periods))
         rows = np.arange(len(self.t))
         op[rows, self.t] += 1.0
-        op[rows, self.b] -= 1.0
+        if self.base_len is None:
+            op[rows, self.b] -= 1.0
+            return op
+        for r, b, n in zip(rows, self.b, self.base_len, strict=True):
+            op[r, b - n + 1 : b + 1] -= 1.0 / n
         return op
+
+
+def parse_base(base_period: str) -> tuple[str, int | None]:
+    """'varying' | 'universal' | 'mean' (all pre-periods) | 'mean:N' (the last N pre-periods)."""
+    if base_period in ("varying", "universal", "mean"):
+        return base_period, None
+    kind, _, n = base_period.partition(":")
+    if kind == "mean" and n.isdigit() and int(n) > 0:
+        return "mean", int(n)
+    raise ValueError(f"base_period must be 'varying', 'universal', 'mean' or 'mean:N', not {base_period!r}")
 
 
 def build_cells(pm: PanelMatrix, control: str = "never", base_period: str = "varying") -> Cells:
     if control not in CONTROLS:
         raise ValueError(f"control must be one of {CONTROLS}, not {control!r}")
-    if base_period not in ("varying", "universal"):
-        raise ValueError("base_period must be 'varying' or 'universal'")
+    base, window = parse_base(base_period)
     n_t = pm.n_periods
-    cohort, tt, bb = [], [], []
-    for k in range(1, len(pm.cohort_pos)):
+    cohort, tt, bb, nn = [], [], [], []
+    for k in np.flatnonzero(pm.targets):  # control-only cohorts get no cells of their own
         p = int(pm.cohort_pos[k])
         for t in range(n_t):
-            if base_period == "varying":
+            if base == "mean":
+                # every period against the mean of the (last `window`) periods before the start
+                b, n = p - 1, p if window is None else min(window, p)
+                cohort.append(k)
+                tt.append(t)
+                bb.append(b)
+                nn.append(n)
+                continue
+            if base == "varying":
                 if t == 0:
                     continue
                 b = t - 1 if t < p else p - 1
@@ -87,6 +109,7 @@ def build_cells(pm: PanelMatrix, control: str = "never", base_period: str = "var
         ctrl_role=ctrl_role,
         n_treat=sizes @ treat_role,
         n_ctrl=sizes @ ctrl_role,
+        base_len=np.asarray(nn, dtype=np.int64) if base == "mean" else None,
     )
 
 

@@ -8,6 +8,9 @@ Conventions (shared by the whole package):
   window. A start after the last period is recoded to never treated (untreated throughout the window, as
   areas joining at the national rollout are when the window ends before it). Units treated in or before
   the first period have no pre-period and are dropped (reported in ``dropped``), as R ``did`` does.
+- ``cohorts`` (optional) names the start periods whose effects are estimated. Units of other cohorts
+  starting inside the window are controls only while not yet treated (with ``control="notyet"``; with
+  ``"never"`` they take no part): e.g. the October 2022 wave when the pilot is the 2021 pathfinders.
 - The panel must be balanced: a gap would silently change which units enter each comparison.
 """
 
@@ -29,6 +32,13 @@ class PanelMatrix:
     cohort_pos: np.ndarray  # (K + 1,) start position of each cohort; entry 0 (never) = T
     cohort_time: np.ndarray  # (K + 1,) first_treat value of each cohort; entry 0 = 0
     dropped: list  # units dropped because treated at or before the first period
+    target: np.ndarray | None = None  # (K + 1,) cohorts whose effects are estimated; None = all started
+
+    @property
+    def targets(self) -> np.ndarray:
+        if self.target is not None:
+            return self.target
+        return np.arange(len(self.cohort_pos)) > 0
 
     @property
     def n_units(self) -> int:
@@ -43,8 +53,9 @@ class PanelMatrix:
         return np.bincount(self.code, minlength=len(self.cohort_pos))
 
     def treated_mask(self) -> np.ndarray:
-        """(N, T) indicator of treated cells (unit started at or before the period)."""
-        return np.arange(self.n_periods)[None, :] >= self.cohort_pos[self.code][:, None]
+        """(N, T) indicator of treated cells (unit of an estimated cohort, started by the period)."""
+        started = np.arange(self.n_periods)[None, :] >= self.cohort_pos[self.code][:, None]
+        return started & self.targets[self.code][:, None]
 
 
 def _check_columns(panel: pl.DataFrame, cols: Sequence[str]) -> None:
@@ -60,6 +71,7 @@ def to_matrix(
     outcome: str | Sequence[str],
     first_treat: str,
     drop_incomplete: bool = False,
+    cohorts: Sequence | None = None,
 ) -> PanelMatrix:
     """Pivot a long panel into a :class:`PanelMatrix` (validating balance and the start dates)."""
     outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
@@ -100,4 +112,7 @@ def to_matrix(
     cohort_pos = np.concatenate([[t_n], np.searchsorted(times, starts, side="left")]).astype(np.int64)
     code = np.zeros(len(g), dtype=np.int64)
     code[~never] = np.searchsorted(starts, g[~never]) + 1
-    return PanelMatrix(unit_list, times, y, code, cohort_pos, cohort_time, dropped)
+    target = None
+    if cohorts is not None:
+        target = np.isin(cohort_time, np.asarray(list(cohorts), dtype=float)) & (cohort_time > 0)
+    return PanelMatrix(unit_list, times, y, code, cohort_pos, cohort_time, dropped, target)

@@ -49,8 +49,8 @@ def assignments(code: np.ndarray, max_exact: int, n_draws: int, seed: int) -> tu
     return np.concatenate([code[None, :], draws]), False
 
 
-def cs_table(pm: PanelMatrix, control: str, kind: str) -> Table:
-    cells = build_cells(pm, control, "varying")
+def cs_table(pm: PanelMatrix, control: str, kind: str, base_period: str = "varying") -> Table:
+    cells = build_cells(pm, control, base_period)
     phi = contribution_matrix(cells, cell_weights(cells, pm.cohort_sizes, kind), pm.n_periods)
     return lambda y: phi @ y.T
 
@@ -59,7 +59,8 @@ def twfe_table(pm: PanelMatrix) -> Table:
     """TWFE slope = sum_i contribution(code_i, i) / constant: the demeaned D's sum of squares depends only
     on how many units start on each date, so it is the same for every re-assignment."""
     t_idx = np.arange(pm.n_periods)
-    masks = (t_idx[None, :] >= pm.cohort_pos[:, None]).astype(float)  # (K+1, T); row 0 all zero
+    masks = (t_idx[None, :] >= pm.cohort_pos[:, None]) & pm.targets[:, None]  # (K+1, T); row 0 all zero
+    masks = masks.astype(float)
     d = masks[pm.code]
     denom = float((d * (d - d.mean(1, keepdims=True) - d.mean(0, keepdims=True) + d.mean())).sum())
     if denom <= 0:

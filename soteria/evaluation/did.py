@@ -83,6 +83,8 @@ def att_gt(
     ``control="never"`` compares with never-treated units only; ``"notyet"`` also uses units not yet
     treated by max(t, base). The pre-trend test is R's Wald test that all pre-period ATT(g,t) are zero
     (analytic covariance); with few units prefer ``pretrend_test`` (randomisation).
+    ``base_period``: "varying" (R's default), "universal" (every period against the one before the
+    start) or "mean:N" (every period against the mean of the N periods before the start; "mean" = all).
     ``bootstrap_iters > 0`` replaces the analytic standard errors with R's Rademacher multiplier
     bootstrap and widens the bands to simultaneous (sup-t) bands.
     """
@@ -133,6 +135,7 @@ def att_gt_matrix(
         "n_periods": pm.n_periods,
         "cohort_sizes": {str(_num(starts[k])): int(s) for k, s in enumerate(pm.cohort_sizes) if k},
         "n_never_treated": int(pm.cohort_sizes[0]),
+        "control_only_cohorts": [str(_num(starts[k])) for k in range(1, len(starts)) if not pm.targets[k]],
         "dropped_already_treated": [str(u) for u in pm.dropped],
         "cells_without_controls": int((~cells.valid).sum()),
         "se_method": f"multiplier bootstrap ({iters} draws)" if iters else "analytic influence function",

@@ -19,7 +19,7 @@ from soteria.evaluation._ri import assignments
 from soteria.evaluation.aggregate import aggregate
 from soteria.evaluation.did import att_gt_matrix
 from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
-from soteria.evaluation.pretrend import pretrend_core, pretrend_tables
+from soteria.evaluation.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
 from soteria.evaluation.results import Estimate, TestResult, jsonable
 from soteria.evaluation.twfe import twfe_matrix
 
@@ -39,6 +39,7 @@ class OutcomeEvaluation:
     event_study: pl.DataFrame  # event_time, att, se, lower, upper (pointwise, influence function)
     by_group: pl.DataFrame  # group (start period), att, se, lower, upper
     group_time: pl.DataFrame  # the ATT(g,t) table
+    event_band: pl.DataFrame | None = None  # event_time, att, placebo_lower/upper, ri_lower/upper
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
@@ -59,19 +60,29 @@ def evaluate(
     n_boot: int = 999,
     seed: int = 20190101,
     event_window: tuple[int | None, int | None] = (None, None),
+    cohorts: Sequence | None = None,
+    base_period: str = "varying",
 ) -> dict[str, OutcomeEvaluation]:
-    """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``)."""
-    pm = to_matrix(panel, unit, time, list(outcomes), first_treat)
-    if not (pm.code > 0).any():
+    """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``).
+
+    ``cohorts``: the start periods whose effects are estimated (default: every start in the window);
+    units starting on other dates inside the window serve only as not-yet-treated controls.
+    ``base_period``: "varying" (R ``did``'s default: post periods against the period before the start),
+    "universal", or "mean:N" (every period against the mean of the N periods before the start: with
+    noisy monthly counts a single base month's noise would otherwise move every post-period comparison).
+    """
+    pm = to_matrix(panel, unit, time, list(outcomes), first_treat, cohorts=cohorts)
+    if not pm.targets[pm.code].any():
         raise ValueError("no treated unit starts inside the window")
-    cs = make_table(pm, "cs", control, statistic)
+    cs = make_table(pm, "cs", control, statistic, base_period)
     tw = make_table(pm, "twfe", control, statistic)
     rows, exact = assignments(pm.code, max_exact, n_draws, seed)
-    pre_phis, pre_events = pretrend_tables(pm, control, event_window[0])
+    pre_phis, pre_events = pretrend_tables(pm, control, event_window[0], base_period)
+    ev_phis, ev_events = event_tables(pm, control, *event_window, base_period)
     out = {}
     for j, name in enumerate(outcomes):
         y = pm.y[j]
-        gt = att_gt_matrix(pm, y, control, "varying", alpha, 0, seed)
+        gt = att_gt_matrix(pm, y, control, base_period, alpha, 0, seed)
         agg = aggregate(gt, statistic, alpha)
         dyn = aggregate(gt, "dynamic", alpha, min_e=event_window[0], max_e=event_window[1])
         grp = agg if statistic == "group" else aggregate(gt, "group", alpha)
@@ -105,6 +116,7 @@ def evaluate(
             event_study=dyn.table,
             by_group=grp.table,
             group_time=gt.table,
+            event_band=event_study_band(pm, y, ev_phis, ev_events, rows, alpha),
         )
     return out
 

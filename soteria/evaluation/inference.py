@@ -36,9 +36,11 @@ from soteria.evaluation.results import Estimate
 SCALES = ("additive", "relative")
 
 
-def make_table(pm: PanelMatrix, estimator: str, control: str, statistic: str) -> Table:
+def make_table(
+    pm: PanelMatrix, estimator: str, control: str, statistic: str, base_period: str = "varying"
+) -> Table:
     if estimator == "cs":
-        return cs_table(pm, control, statistic)
+        return cs_table(pm, control, statistic, base_period)
     if estimator == "twfe":
         return twfe_table(pm)
     raise ValueError(f"estimator must be 'cs' or 'twfe', not {estimator!r}")
@@ -60,6 +62,7 @@ def randomization_inference(
     n_draws: int = 5_000,
     seed: int = 20190101,
     return_distribution: bool = False,
+    base_period: str = "varying",
 ) -> Estimate:
     """RI p-value (two-sided) and test-inversion interval for the Callaway-Sant'Anna aggregate
     (``statistic`` = "group", "simple" or "dynamic") or the TWFE slope (``estimator="twfe"``).
@@ -67,9 +70,10 @@ def randomization_inference(
     Assignments: all distinct permutations of the start dates when there are at most ``max_exact``
     (C(14, 5) = 2,002), else the observed one plus ``n_draws`` random permutations (fixed ``seed``).
     ``scale="relative"`` reports the effect as a share of the counterfactual (see ``relative_effect``).
+    ``base_period``: as in ``att_gt`` ("mean:12" compares with the mean of the 12 periods before the start).
     """
     pm = to_matrix(panel, unit, time, outcome, first_treat)
-    table = make_table(pm, estimator, control, statistic)
+    table = make_table(pm, estimator, control, statistic, base_period)
     rows, exact = assignments(pm.code, max_exact, n_draws, seed)
     est = ri_core(pm, pm.y[0], table, rows, exact, alpha, scale, return_distribution)
     extra = {"statistic": statistic, "control": control, "estimator": estimator}
@@ -98,7 +102,7 @@ def ri_core(
         "n_possible_assignments": n_distinct_assignments(pm.code),
         "p_value_resolution": 1 / len(rows),
         "n_units": pm.n_units,
-        "n_treated_units": int((pm.code > 0).sum()),
+        "n_treated_units": int(pm.targets[pm.code].sum()),
         "interval_is_convex": convex,
         "dropped_already_treated": [str(u) for u in pm.dropped],
         "placebo_quantiles": dict(

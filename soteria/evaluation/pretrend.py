@@ -19,12 +19,29 @@ from soteria.evaluation._ri import assignments
 from soteria.evaluation.results import TestResult
 
 
-def pretrend_tables(pm: PanelMatrix, control: str, min_e: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def pretrend_tables(
+    pm: PanelMatrix, control: str, min_e: int | None = None, base_period: str = "varying"
+) -> tuple[np.ndarray, np.ndarray]:
     """(E, K+1, T) contribution matrices of the pre-period event-study coefficients, and their e."""
-    cells = build_cells(pm, control, "varying")
-    sel = ~cells.post & cells.valid
+    return event_tables(pm, control, min_e, -1, base_period)
+
+
+def event_tables(
+    pm: PanelMatrix,
+    control: str,
+    min_e: int | None = None,
+    max_e: int | None = None,
+    base_period: str = "varying",
+) -> tuple[np.ndarray, np.ndarray]:
+    """(E, K+1, T) contribution matrices of the event-study coefficients for min_e <= e <= max_e (all
+    event times with a control group by default), and their e: coefficient e under assignment ``code``
+    is ``sum_i phis[e, code_i] @ y_i``, as in ``aggregate(..., "dynamic")``."""
+    cells = build_cells(pm, control, base_period)
+    sel = cells.valid.copy()
     if min_e is not None:
         sel &= cells.event >= min_e
+    if max_e is not None:
+        sel &= cells.event <= max_e
     events = np.unique(cells.event[sel])
     n_k = pm.cohort_sizes[cells.cohort].astype(float)
     w = np.zeros((len(events), len(cells.t)))
@@ -40,11 +57,12 @@ def pretrend_tables(pm: PanelMatrix, control: str, min_e: int | None = None) -> 
 
 
 def many_statistics(phis: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(A, E): every linear statistic under every assignment, via one-hot products (memory-light)."""
-    tables = phis @ y.T  # (E, K+1, N)
+    """(A, E): every linear statistic under every assignment: one gather per unit (memory-light, and no
+    matrix products over assignments, whose BLAS threads spin against each other on a busy machine)."""
+    tables = np.ascontiguousarray((phis @ y.T).transpose(2, 1, 0))  # (N, K+1, E)
     out = np.zeros((rows.shape[0], phis.shape[0]))
-    for k in range(phis.shape[1]):
-        out += (rows == k).astype(float) @ tables[:, k, :].T
+    for i in range(rows.shape[1]):
+        out += tables[i][rows[:, i]]
     return out
 
 
@@ -77,6 +95,7 @@ def pretrend_test(
     max_exact: int = 10_000,
     n_draws: int = 5_000,
     seed: int = 20190101,
+    base_period: str = "varying",
 ) -> TestResult:
     """RI p-value that the pilots' pre-period event-study path is no more unusual than a random set's.
 
@@ -84,6 +103,33 @@ def pretrend_test(
     result is the number of pre-period event times used.
     """
     pm = to_matrix(panel, unit, time, outcome, first_treat)
-    phis, events = pretrend_tables(pm, control, min_e)
+    phis, events = pretrend_tables(pm, control, min_e, base_period)
     rows, exact = assignments(pm.code, max_exact, n_draws, seed)
     return pretrend_core(pm, pm.y[0], phis, events, rows, exact)
+
+
+def event_study_band(pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events, rows, alpha: float = 0.05):
+    """Randomisation band for every event-study coefficient.
+
+    ``placebo_lower``/``placebo_upper``: the central 1 - alpha range of the coefficient over re-assignments
+    of the start dates (what randomly chosen "pilots" show); ``ri_lower``/``ri_upper``: the coefficient
+    minus that range, an interval for it that takes its spread from the placebo distribution rather than
+    from a large-sample formula (approximate: with real effects in the data the placebo spread is, if
+    anything, too wide).
+    """
+    coefs = many_statistics(phis, y, rows)
+    obs = coefs[0]
+    if len(rows) > 1:
+        lo, hi = np.quantile(coefs[1:], [alpha / 2, 1 - alpha / 2], axis=0)
+    else:
+        lo = hi = np.full(len(events), np.nan)
+    return pl.DataFrame(
+        {
+            "event_time": np.asarray(events, dtype=np.int64),
+            "att": obs,
+            "placebo_lower": lo,
+            "placebo_upper": hi,
+            "ri_lower": obs - hi,
+            "ri_upper": obs - lo,
+        }
+    )

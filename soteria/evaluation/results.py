@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,8 @@ def jsonable(value: Any) -> Any:
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
     if isinstance(value, float | np.floating):
         value = float(value)
         return value if math.isfinite(value) else None

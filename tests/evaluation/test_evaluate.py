@@ -3,6 +3,7 @@
 import json
 import time
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -60,3 +61,55 @@ def test_no_treated_unit_is_an_error():
     panel = simulate_staggered_panel(n_units=6, n_periods=10, starts={}, seed=1)
     with pytest.raises(ValueError):
         evaluate(panel, ["outcome"])
+
+
+# Two waves where only the first is "the pilot": the second wave is a control until its own start.
+WAVES = {"n_units": 14, "n_periods": 54, "starts": {29: 5, 45: 4}}
+
+
+def test_control_only_cohort_matches_the_full_design_for_the_pilot_cohort():
+    panel = simulate_staggered_panel(**WAVES, kind="poisson", effect=0.3, seed=4)
+    r = evaluate(panel, ["outcome"], control="notyet", cohorts=[29])["outcome"]
+    full = att_gt(panel, control="notyet")
+    assert r.by_group["group"].to_list() == [29]
+    assert r.estimate.estimate == pytest.approx(full.aggregate("group").table.filter(group=29)["att"][0])
+    assert set(r.group_time["group"].to_list()) == {29}
+    assert r.estimate.estimate == pytest.approx(
+        full.table.filter(group=29, post=True)["att"].mean()  # group aggregate of one cohort
+    )
+    # TWFE: the control-only wave is untreated as far as the pilot indicator goes
+    recoded = panel.with_columns(
+        first_treat=pl.when(pl.col("first_treat") == 45).then(0).otherwise("first_treat")
+    )
+    assert r.twfe.estimate == pytest.approx(twfe(recoded).estimate)
+    assert r.randomization.diagnostics["n_treated_units"] == 5
+    # with never-treated controls only, the second wave takes no part in the estimate
+    never = evaluate(panel, ["outcome"], control="never", cohorts=[29])["outcome"]
+    alone = panel.filter(pl.col("first_treat") != 45)
+    assert never.estimate.estimate == pytest.approx(att_gt(alone).aggregate("group").overall.estimate)
+
+
+def test_mean_base_compares_with_the_mean_of_the_year_before_the_start():
+    panel = simulate_staggered_panel(n_units=10, n_periods=40, starts={20: 4}, seed=5)
+    gt = att_gt(panel, base_period="mean:12")
+    y = panel.pivot(on="time", index=["unit", "first_treat"], values="outcome").sort("unit")
+    treated = y["first_treat"].to_numpy() > 0
+    wide = y.drop("unit", "first_treat").to_numpy()
+    long_diff = wide - wide[:, 8:20].mean(1, keepdims=True)  # periods 8..19: the 12 before the start
+    manual = long_diff[treated].mean(0) - long_diff[~treated].mean(0)
+    np.testing.assert_allclose(gt.table.sort("time")["att"].to_numpy(), manual, atol=1e-10)
+    assert gt.table["event_time"].min() == -20  # every period, pre-periods against the same base
+    r = evaluate(panel, ["outcome"], base_period="mean:12")["outcome"]
+    assert r.estimate.estimate == pytest.approx(manual[20:].mean())
+    with pytest.raises(ValueError, match="base_period"):
+        att_gt(panel, base_period="mean:x")
+
+
+def test_event_band_holds_the_event_study_and_a_placebo_range():
+    panel = simulate_staggered_panel(**WAVES, seed=6)
+    r = evaluate(panel, ["outcome"], control="notyet", cohorts=[29], base_period="mean:12")["outcome"]
+    band, dyn = r.event_band, r.event_study
+    assert band["event_time"].to_list() == dyn["event_time"].to_list()
+    np.testing.assert_allclose(band["att"].to_numpy(), dyn["att"].to_numpy(), atol=1e-10)
+    assert (band["ri_lower"] <= band["att"]).all() and (band["att"] <= band["ri_upper"]).all()
+    assert (band["placebo_lower"] < band["placebo_upper"]).all()

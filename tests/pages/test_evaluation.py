@@ -1,0 +1,59 @@
+"""The Evaluation page on the demo database: headlines with intervals, charts, checks and methods."""
+
+from tests.pages.conftest import plotly_specs
+
+FINDING = "After the pilot began"
+
+
+def texts(at) -> list[str]:
+    return [m.value for m in at.markdown] + [w.value for w in at.warning] + [c.value for c in at.caption]
+
+
+def test_headlines_event_study_synthetic_control_survival_and_methods(open_page):
+    at = open_page("evaluation")
+    assert "Synthetic demonstration data" in at.warning[0].value
+    body = "\n".join(texts(at))
+    headlines = [t for t in texts(at) if t.startswith(FINDING)]
+    assert len(headlines) == 3
+    assert all("95% interval" in h and "randomisation p = " in h and "assignments" in h for h in headlines)
+    assert "police referrals in pilot areas were" in headlines[0] and "%" in headlines[0]
+    assert any(w in body for w in ("Clear evidence", "Some evidence", "No clear difference"))
+    assert "Trends before the start." in body and "pre-trend test p " in body
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+    assert len(titles) == 3
+    assert titles[0].startswith("Police referrals: pilot areas against what the control areas predict")
+    assert "synthetic control" in titles[1] and "Share of all reported cases" in titles[2]
+    event = plotly_specs(at)[0]
+    before = [t for t in event["data"] if t["name"].startswith("Before")][0]
+    assert min(before["x"]) < 0 and "error_y" in before  # pre-period estimates with intervals
+    assert [e.label for e in at.expander][-2:] == [
+        "Methods: assumptions and what would break them",
+        "Which areas take part",
+    ]
+    assert "Parallel trends" in body and "Plain two-way fixed effects" in body
+    naive = next(d.value for d in at.dataframe if "Method" in d.value.columns)
+    assert any("Plain two-way fixed effects" in m for m in naive["Method"])
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download chart (PNG)", "Download chart (SVG)", "Download data (CSV)"} <= labels
+
+
+def test_too_few_controls_shows_the_warning_and_no_finding(open_page):
+    # Never-treated controls only, with four of the five excluded: one control area is left.
+    at = open_page("evaluation", control="never", excluded_controls="CPS-EE|CPS-LN|CPS-MC|CPS-SE")
+    assert at.query_params["control"] == "never"
+    warnings = [w.value for w in at.warning[1:]]
+    assert len(warnings) == 3
+    assert all(w.startswith("**Not a finding: assumptions fail.**") for w in warnings)
+    assert "Too few controls" in warnings[0]
+    assert not [t for t in texts(at) if t.startswith(FINDING)]
+    assert any("needs at least two control areas" in i.value for i in at.info)
+
+
+def test_changing_the_outcome_and_area_reruns_from_the_cache(open_page):
+    at = open_page("evaluation")
+    at.radio(key="outcome").set_value("charge_rate").run()
+    assert not at.exception
+    assert plotly_specs(at)[0]["layout"]["title"]["text"].startswith("Charge rate:")
+    at.selectbox[0].set_value("CPS-WM").run()
+    assert not at.exception
+    assert "West Midlands" in plotly_specs(at)[1]["layout"]["title"]["text"]
