@@ -11,20 +11,20 @@ ui.page_header(
     "area remains (10 July 2023). Choose what to compare in the sidebar.",
 )
 sel = ui.selection_sidebar(metric_choice=False, frequency_choice=False)
-referrals = ui.computed("headline", sel)
-charge_rate = ui.computed("charge_rate", sel)
-times = ui.computed("km_summary", sel)
+result = ui.evaluation(sel)
 
+st.markdown("**The pilot's effect: pilot areas against what the control areas predict** (95% intervals)")
 cols = st.columns(3)
-for col, card in zip(cols, summaries.headline_cards(referrals, charge_rate, times), strict=True):
+for col, card in zip(cols, summaries.headline_cards(result), strict=True):
     with col.container(border=True):
-        st.metric(card.label, card.value, card.delta, delta_color="off", help=card.help)
-        st.caption(card.sentence)
+        st.metric(card.label, card.value, card.delta, delta_color="off", delta_arrow="off", help=card.help)
+        st.markdown(card.sentence)
+st.markdown("[How these are estimated, and the checks on them](evaluation)")
 
 st.subheader("What the data covers")
-st.markdown(summaries.coverage(ui.store().data_span(), ui.store().latest_extract()))
+st.markdown(summaries.coverage(ui.data_span(), ui.latest_extract()))
 st.caption(
-    "Raw changes in pilot areas mix the pilot's effect with the national rise in referrals; the control "
-    "areas show what happened without the pilot. "
+    "Raw changes in pilot areas mix the pilot's effect with the national rise in referrals, so the figures "
+    "above compare each pilot area with what the control areas predict for it. "
     + ("" if sel == Selection() else "These figures follow the choices in the sidebar.")
 )

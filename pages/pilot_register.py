@@ -9,6 +9,7 @@ ui.page_header(
     "Which areas joined the pilot, in which wave and on which date. Every page follows this table. "
     "Rows marked as an assumption are not confirmed by a public source.",
 )
+ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 store = ui.store()
 current = ui.register()
 edited = st.data_editor(

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from soteria import charts, summaries, ui
-from soteria.domain import METRICS
+from soteria import report_charts, ui
 
 ui.page_header(
     "Referral volumes",
@@ -16,29 +15,10 @@ if series.is_empty():
     st.info("No data for this selection. Widen the period or choose another pilot group.")
     st.stop()
 
-measures = {"index": "Index (baseline year = 100)", "mean_per_area": "Mean per area", "total": "Total"}
+measures = report_charts.MEASURES
 measure = st.radio("Show", list(measures), format_func=measures.get, horizontal=True)
-starts = ui.computed("pilot_starts", sel)
-label = METRICS[sel.metric].label
-text = charts.ChartText(title=f"{label}: pilot against control areas", subtitle=sel.describe())
-fig = charts.pilot_vs_control_chart(series, starts, measure, text)
-ui.chart_block(
-    fig,
-    series,
-    f"{sel.metric}_pilot_vs_control",
-    sel,
-    summaries.pilot_vs_control(series, measure, label),
-    text,
-)
+# Charts, tables and downloads all come from the chart registry, after disclosure control.
+ui.chart(f"{sel.metric}_pilot_vs_control", sel, measure=measure)
 
 st.subheader("Each area")
-per_area = ui.computed("per_area", sel)
-area_text = charts.ChartText(title=f"{label} by area", subtitle=sel.describe())
-ui.chart_block(
-    charts.small_multiples_chart(per_area, starts, area_text),
-    per_area,
-    f"{sel.metric}_by_area",
-    sel,
-    summaries.per_area(per_area, label),
-    area_text,
-)
+ui.chart(f"{sel.metric}_by_area", sel)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import charts, summaries, ui
+from soteria import summaries, ui
 
 ui.page_header(
     "Report-to-file times",
@@ -11,23 +11,17 @@ ui.page_header(
     "the extract date, and no figure is a median of completed cases alone.",
 )
 sel = ui.selection_sidebar(metric_choice=False, frequency_choice=False)
-curves = ui.computed("km_curves", sel)
-table = ui.computed("km_summary", sel)
-if curves.is_empty():
+if ui.computed("km_curves", sel).is_empty():
     st.info("No case timelines for this selection. Widen the period or choose another pilot group.")
     st.stop()
 
-text = charts.ChartText(
-    title="Share of cases with a file at the CPS, by days since report", subtitle=sel.describe()
-)
-ui.chart_block(
-    charts.km_chart(curves, text), curves, "report_to_file_km", sel, summaries.report_to_file(table), text
-)
+# Chart, tables and downloads come from the chart registry, after disclosure control.
+ui.chart("report_to_file_km", sel)
 
 st.subheader("Median days from report to file")
-st.dataframe(summaries.report_to_file_table(table), hide_index=True)
+ui.table(ui.published("km_summary", sel))
 st.subheader("Numbers at risk")
 st.caption("Cases still without a file and still followed at each day since report.")
-st.dataframe(ui.computed("numbers_at_risk", sel), hide_index=True)
+ui.table(ui.published("numbers_at_risk", sel))
 with st.expander("How these figures are made"):
     st.markdown(summaries.REPORT_TO_FILE_METHOD)

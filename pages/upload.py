@@ -1,46 +1,99 @@
-"""Upload: validate an area-month metrics or case timeline CSV, preview it, then commit or cancel."""
-
-from datetime import date
+"""Upload: read an extract (CSV, Excel, Parquet), check every row, preview the change, commit or cancel."""
 
 import streamlit as st
 
-from soteria import export, ingest, summaries, ui
+from soteria import extract_views as views
+from soteria import ingest, readers, ui
+from soteria.storage import ExtractConflict
 
 ui.page_header(
     "Upload an extract",
-    "Load an area-month metrics CSV (`area_code, month, metric, value`) or a case timeline CSV "
-    "(`case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason`). Nothing is "
-    "stored until you commit, and nothing is stored if any row fails.",
+    "Load area-month metrics (long or wide), case timelines, or the MoJ CJS Delivery Data Dashboard CSV, "
+    "as CSV, Excel (.xlsx) or Parquet; the layouts are described in `docs/extracts.md`. Every row is "
+    "checked and you see exactly what would change before anything is stored; nothing is stored if any "
+    "row fails. Every load can be undone on the Extracts page.",
 )
-upload = st.file_uploader("Extract file (CSV)", type=["csv"])
-as_of = st.date_input(
-    "Extract as-of date (for case timelines: open cases are followed up to it)", date.today()
+ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
+state = st.session_state
+state.setdefault("upload_round", 0)
+if "upload_message" in state:
+    st.info(state.pop("upload_message"))
+upload = st.file_uploader("Extract file", type=views.FILE_TYPES, key=f"extract-upload-{state.upload_round}")
+left, middle, right = st.columns(3)
+kind = left.selectbox("Kind of extract", list(views.KIND_CHOICES), format_func=views.KIND_CHOICES.get)
+as_of = middle.date_input(
+    "As-of date of the extract",
+    value=None,
+    help="The date the extract was taken. Case timelines need it (unless the file has an as_of column): "
+    "open cases are followed up to this day. Metrics default to today.",
 )
 if upload is None:
     st.stop()
 
+data = upload.getvalue()
+sheets = readers.sheet_names(data)
+sheet = None
+if len(sheets) > 1:
+    sheet = right.selectbox("Sheet", sheets, index=None, placeholder="Choose a sheet")
+    if sheet is None:
+        st.info(f"{upload.name} has {len(sheets)} sheets: choose the one to load.")
+        st.stop()
+
 store = ui.store()
-parsed = ingest.read_extract(upload.getvalue(), upload.name, store.areas(), as_of=as_of)
-if parsed.problems:
-    st.error(summaries.problems_headline(parsed))
-    problems = summaries.problems_frame(parsed.problems)
-    st.dataframe(problems, hide_index=True)
+key = (upload.file_id, kind, as_of, sheet, store.data_version())
+if state.get("upload_key") != key:
+    bar = st.progress(0.0, text="Reading the file")
+
+    def report(label: str, fraction: float) -> None:
+        bar.progress(fraction, text=label)
+
+    state.upload_result = views.read_and_preview(store, data, upload.name, as_of, kind, sheet, report)
+    state.upload_key = key
+    bar.empty()
+parsed, shown = state.upload_result
+
+if shown is None:
+    st.error(views.problems_headline(parsed))
+    st.dataframe(views.problems_table(parsed), hide_index=True)
+    st.markdown("**Problems by rule**")
+    st.dataframe(views.rule_counts(parsed), hide_index=True)
     st.download_button(
         "Download the full list of problems (CSV)",
-        data=export.frame_to_csv(problems),
+        data=parsed.problems_csv(),
         file_name=f"{upload.name}.problems.csv",
         mime="text/csv",
         on_click="ignore",
     )
     st.stop()
 
-preview = ingest.preview(store, parsed)
 st.subheader("Preview")
-st.markdown("\n".join(f"- {line.strip()}" for line in preview.lines()))
-st.dataframe(summaries.preview_frame(preview), hide_index=True)
-if preview.already_loaded:
+st.markdown("\n".join(f"- {line}" for line in views.preview_heading(shown)))
+st.dataframe(views.changes_table(shown), hide_index=True)
+if shown.revisions is not None and not shown.revisions.is_empty():
+    st.markdown(f"**Revised values, largest first** ({shown.large_revisions:,} by more than 50%)")
+    st.dataframe(views.revisions_table(shown), hide_index=True)
+if shown.changed_cases is not None and not shown.changed_cases.is_empty():
+    st.markdown("**Changed cases** (the first 1,000, by case reference)")
+    st.dataframe(shown.changed_cases, hide_index=True)
+if shown.already_loaded:
     st.info("This exact file has been loaded before; committing it again would change nothing.")
     st.stop()
-if st.button("Commit this extract", type="primary"):
-    extract_id = ingest.commit(store, parsed, loaded_by=ui.current_user())
+
+commit_column, cancel_column = st.columns(2)
+if cancel_column.button("Cancel"):
+    state.upload_round += 1
+    state.pop("upload_key", None), state.pop("upload_result", None)
+    state.upload_message = f"Cancelled: nothing from {upload.name} was stored."
+    st.rerun()
+if commit_column.button("Commit this extract", type="primary"):
+    bar = st.progress(0.8, text="Committing")
+    try:
+        extract_id = ingest.commit(
+            store, parsed, ui.current_user(), shown, lambda label, f: bar.progress(f, text=label)
+        )
+    except ExtractConflict as exc:
+        st.error(str(exc))
+        st.stop()
+    bar.empty()
     st.success(f"Committed as extract {extract_id}. Every page now shows the new data.")
+    st.page_link("pages/extracts.py", label="Review, download or undo it on the Extracts page")

@@ -122,10 +122,17 @@ class Selection:
                 kwargs[f.name] = raw
         return cls(**kwargs)  # type: ignore[arg-type]
 
-    def describe(self, area_names: dict[str, str] | None = None) -> str:
-        """One plain-English line for chart subtitles and exports (the metric goes in the title)."""
+    def describe(
+        self, area_names: dict[str, str] | None = None, *, index: bool = True, frequency: bool = True
+    ) -> str:
+        """One plain-English line for chart subtitles and exports (the metric goes in the title).
+
+        `index=False` leaves out the index baseline (charts that show no index); `frequency=False` states
+        the window without months or quarters (charts of case dates, such as Kaplan-Meier curves)."""
         first, last = self.whole_periods()
-        if self.frequency == "month":
+        if not frequency:
+            span = f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"
+        elif self.frequency == "month":
             span = f"monthly, {first:%b %Y} to {last:%b %Y}"
         else:
             span = (f"quarterly, {first:%b}-{_period_end(first, 3):%b %Y} "
@@ -136,8 +143,10 @@ class Selection:
         controls = f"all other {kind} before their own start"
         if excluded:
             controls += f", excluding {excluded}"
-        return (f"{kind[0].upper()}{kind[1:]}, {span}; pilot: {', '.join(self.pilot_waves)}; "
-                f"controls: {controls}; index: {self.baseline_year} average = 100")
+        text = (
+            f"{kind[0].upper()}{kind[1:]}, {span}; pilot: {', '.join(self.pilot_waves)}; controls: {controls}"
+        )
+        return f"{text}; index: {self.baseline_year} average = 100" if index else text
 
 
 def assign_arms(register: pl.DataFrame, sel: Selection) -> pl.DataFrame:

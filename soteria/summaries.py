@@ -8,7 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from soteria.compare import Headline
+from soteria import evaluation_text
+from soteria.evaluation.from_store import EvaluationResult, OutcomeResult
 
 ARM_LABEL = {"pilot": "pilot areas", "control": "control areas"}
 
@@ -26,69 +27,52 @@ def _month(d: date | None) -> str:
     return d.strftime("%b %Y") if d else "n/a"
 
 
-def _pct(x: float | None, signed: bool = True) -> str:
-    return "n/a" if x is None else (f"{x:+.0f}%" if signed else f"{x:.0f}%")
-
-
 def _days(x: float | None) -> str:
     return "not reached" if x is None else f"{x:,.0f} days"
 
 
-def referrals_card(h: Headline) -> Card:
-    if h.pilot_change_pct is None or h.control_change_pct is None:
-        return Card("Police referrals", "n/a", None, "Not enough data for this selection.", "")
+CARD_LABELS = {
+    "referrals": "Police referrals: pilot effect",
+    "report_to_file": "Report to file: filed within a year",
+    "charge_rate": "Charge rate: pilot effect",
+}
+CARD_HELP = {
+    "referrals": "Monthly police referrals per area after each pilot area's start, against what the control "
+    "areas predict (staggered difference-in-differences), as a percentage. Interval and p-value by "
+    "randomisation inference.",
+    "report_to_file": "Change in the share of reported cases whose police file reached the CPS within a year "
+    "(closures count as never filed), pilot areas against what the control areas predict, in percentage "
+    "points. Interval and p-value by randomisation inference over areas.",
+    "charge_rate": "Charges as a share of CPS legal decisions, per area and quarter, pilot areas against "
+    "what the control areas predict, in percentage points. Interval and p-value by randomisation inference.",
+}
+
+
+def effect_card(o: OutcomeResult) -> Card:
+    """One headline figure from the evaluation: the effect, its 95% interval and a confidence word."""
+    h = o.headline
+    if o.verdict == "fails":
+        reason = next(c.message for c in o.checks if c.ok is False)
+        sentence = f"**Assumptions fail.** {reason} See the Evaluation page."
+        return Card(CARD_LABELS[o.outcome], "Not a finding", None, sentence, CARD_HELP[o.outcome])
+    word = evaluation_text.WORDS[o.verdict]
     sentence = (
-        f"From {_month(h.post_period_from)} to {_month(h.post_period_to)}, referrals per pilot area were "
-        f"{_pct(h.pilot_change_pct)} against {h.baseline_year}; "
-        f"in control areas {_pct(h.control_change_pct)}. "
-        "A raw comparison: it is not yet an estimate of the pilot's effect."
+        f"**{word}** (randomisation {evaluation_text.p_is(h.p_value)}). "
+        + evaluation_text.headline_sentence(o).split(" (")[0]
+        + "."
     )
     return Card(
-        "Police referrals, pilot against baseline",
-        _pct(h.pilot_change_pct),
-        f"{h.difference_pct_points:+.0f} points against control areas"
-        if h.difference_pct_points is not None
-        else None,
+        CARD_LABELS[o.outcome],
+        evaluation_text.value(h.estimate, o.unit),
+        evaluation_text.interval(h, o.unit),
         sentence,
-        "Mean monthly referrals per area after the latest pilot start, against the baseline year's mean.",
+        CARD_HELP[o.outcome],
     )
 
 
-def charge_rate_card(series: pl.DataFrame, baseline_year: int, post_from: date | None) -> Card:
-    """Pooled charge rate (charges / charging decisions) per arm in the post period."""
-    if post_from is None or series.is_empty():
-        return Card("Charge rate", "n/a", None, "Not enough data for this selection.", "")
-    rates = {}
-    for arm in ("pilot", "control"):
-        for label, cond in (
-            ("base", pl.col("period").dt.year() == baseline_year),
-            ("post", pl.col("period") >= post_from),
-        ):
-            sums = (
-                series.filter(pl.col("arm") == arm, cond, ~pl.col("withheld"))
-                .select(pl.col("charges").sum(), pl.col("charging_decisions").sum())
-                .row(0)
-            )
-            rates[(arm, label)] = sums[0] / sums[1] * 100 if sums[1] else None
-    pilot, control = rates[("pilot", "post")], rates[("control", "post")]
-    sentence = (
-        f"Since {_month(post_from)}: {_pct(pilot, False)} of CPS legal decisions "
-        "in pilot areas were charges, "
-        f"{_pct(control, False)} in control areas ({baseline_year}: {_pct(rates[('pilot', 'base')], False)} "
-        f"and {_pct(rates[('control', 'base')], False)})."
-    )
-    delta = (
-        f"{pilot - control:+.1f} points against control areas"
-        if pilot is not None and control is not None
-        else None
-    )
-    return Card(
-        "Charge rate in pilot areas",
-        _pct(pilot, False),
-        delta,
-        sentence,
-        "Suspects charged as a share of all CPS legal decisions, pooled over areas and months.",
-    )
+def headline_cards(result: EvaluationResult) -> list[Card]:
+    """Referrals, report to file and charge rate, as the evaluation estimates them (not raw changes)."""
+    return [effect_card(result.outcomes[k]) for k in CARD_LABELS if k in result.outcomes]
 
 
 def report_to_file_card(summary: pl.DataFrame) -> Card:
@@ -111,14 +95,6 @@ def report_to_file_card(summary: pl.DataFrame) -> Card:
         sentence,
         "Kaplan-Meier median with open cases censored; see the Report-to-file page for intervals.",
     )
-
-
-def headline_cards(referrals: Headline, charge_rates: pl.DataFrame, times: pl.DataFrame) -> list[Card]:
-    return [
-        referrals_card(referrals),
-        report_to_file_card(times),
-        charge_rate_card(charge_rates, referrals.baseline_year, referrals.post_period_from),
-    ]
 
 
 def pilot_vs_control(series: pl.DataFrame, measure: str, label: str) -> str:

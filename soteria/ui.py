@@ -7,19 +7,21 @@ a register edit is seen by every page on its next run.
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Callable
-from dataclasses import replace
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from soteria import charts, compare, export, survival
+from soteria import auth, charts, compare, evaluation_charts, report, report_charts, survival
+from soteria import disclosure as dc
 from soteria.config import database_path
 from soteria.demo import ensure_demo
 from soteria.domain import DEMO_LABEL, GRAINS, METRICS
+from soteria.evaluation import from_store as evaluation_run
 from soteria.storage import StorageError, Store, open_store
 
 
@@ -33,7 +35,11 @@ def _open(path: str) -> Store:
 def store() -> Store:
     """The process's store; stops the page with a plain message if the database cannot be used."""
     try:
-        return _open(str(database_path()))
+        opened = _open(str(database_path()))
+        if opened.closed:  # closed by a command in this process (a restore, tests): open it again
+            _open.clear()
+            opened = _open(str(database_path()))
+        return opened
     except StorageError as exc:
         st.error(str(exc))
         st.stop()
@@ -41,31 +47,200 @@ def store() -> Store:
 
 
 def version() -> str:
-    return store().data_version()
+    """The data version this page run reads: pinned by page_header at the start of every page run, so
+    that a load or undo committing half-way through a run never shows the page two versions at once."""
+    pinned = st.session_state.get(_PINNED)
+    return pinned if isinstance(pinned, str) else store().data_version()
+
+
+_PINNED = "_soteria_data_version"
+
+
+def _pin_version() -> None:
+    st.session_state[_PINNED] = store().data_version()
+
+
+def _at(data_version: str, read: Callable[[], object]):  # noqa: ANN202 - returns what read returns
+    """Run read on one consistent snapshot of the store that is exactly data_version. If the data changed
+    since this page run began, the run starts again on the new version: nothing is cached under a
+    version it does not belong to, and no page run mixes two versions."""
+    with store().consistent() as seen:
+        if seen == data_version:
+            return read()
+    st.session_state[_PINNED] = seen
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get("_soteria_restarts", []) if now - t < 30] + [now]
+    st.session_state["_soteria_restarts"] = recent
+    if len(recent) > 5:  # loads and undos faster than this page can run: say so rather than loop
+        st.info("The data are being changed right now (several loads or undos in a row). Reload in a moment.")
+        st.stop()
+    st.rerun()
 
 
 def current_user() -> str:
-    return getpass.getuser()
+    """Who is acting, as the extract log and the register history record it: the signed-in email, or
+    in local single-user mode $SOTERIA_USER / the operating-system user."""
+    return access().identity or auth.cli_identity()
+
+
+# -- who may do what (soteria/auth.py): checked on the server on every run -------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    identity: str | None  # the signed-in email (or local user); None when nobody is signed in
+    role: str | None  # viewer | evaluator | admin | None (no access)
+    sign_in: bool  # sign-in is configured ([auth] in secrets.toml)
+
+    @property
+    def needs_sign_in(self) -> bool:
+        return self.sign_in and self.identity is None
+
+    def can(self, action: str) -> bool:
+        return auth.can(self.role, action)
+
+
+def _secret_section(name: str) -> Mapping | None:
+    try:
+        return st.secrets[name] if name in st.secrets else None
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than answering "no"
+        return None
+
+
+def sign_in_configured() -> bool:
+    """Whether the deployment signs users in (OpenID Connect via st.login): an [auth] secrets section."""
+    return _secret_section("auth") is not None
+
+
+def _role_config() -> auth.RoleConfig:
+    try:
+        return auth.RoleConfig.from_mapping(_secret_section("soteria"))
+    except ValueError as exc:
+        st.error(f"The [soteria] roles in secrets.toml are wrong: {exc}. Nobody has access until fixed.")
+        st.stop()
+        raise
+
+
+def access() -> Access:
+    """The identity and role of this session's user (read fresh on every run: a revoked role applies
+    at once)."""
+    if not sign_in_configured():
+        identity = auth.cli_identity()
+        role = auth.resolve_role(identity, store().user_roles(), _role_config(), signed_in=False)
+        return Access(identity, role, sign_in=False)
+    if not st.user.is_logged_in:
+        return Access(None, None, sign_in=True)
+    claims = st.user.to_dict()
+    identity = next(
+        (str(claims[c]) for c in ("email", "preferred_username", "upn", "sub") if claims.get(c)), None
+    )
+    if identity is None:
+        return Access(None, None, sign_in=True)
+    role = auth.resolve_role(
+        identity, store().user_roles(), _role_config(), auth.groups_claim(claims), signed_in=True
+    )
+    return Access(identity, role, sign_in=True)
+
+
+def _login_provider() -> str | None:
+    section = _secret_section("auth") or {}
+    if "client_id" in section:
+        return None
+    return next((k for k, v in section.items() if isinstance(v, Mapping)), None)
+
+
+def sign_in_page() -> None:
+    """What a signed-out user sees, and nothing else."""
+    st.title("Operation Soteria evaluation")
+    st.markdown(
+        "This dashboard holds sensitive police and CPS case data. Sign in with your organisation account "
+        "to continue."
+    )
+    if st.button("Sign in", type="primary", key="sign-in"):
+        st.login(_login_provider())  # type: ignore[arg-type]
+    st.stop()
+
+
+def gate() -> Access:
+    """Run first on every script run: refuses a local-mode server that listens beyond this machine,
+    stops a signed-in user who has no role, and returns who is here (a signed-out user's Access says
+    `needs_sign_in`: show `sign_in_page` and nothing else)."""
+    if not sign_in_configured() and not auth.is_local_address(st.get_option("server.address")):
+        st.error(
+            "Refusing to run: sign-in is not configured, so this dashboard runs only as a local "
+            "single-user tool on 127.0.0.1, but the server listens on "
+            f"{st.get_option('server.address') or 'every network address'}. Start it with "
+            "`--server.address 127.0.0.1` (scripts/run.sh does), or configure sign-in ([auth] in "
+            ".streamlit/secrets.toml; see the README)."
+        )
+        st.stop()
+    who = access()
+    if who.needs_sign_in:
+        return who
+    if not who.can("view"):
+        st.error(
+            f"You are signed in as {who.identity}, but no role has been given to this account, so the "
+            "dashboard shows you nothing. Ask an admin for access."
+        )
+        if who.sign_in and st.button("Sign out", key="sign-out"):
+            st.logout()
+        st.stop()
+    return who
+
+
+def require(action: str) -> Access:
+    """Stop this run unless the user's role allows the action (server-side: whatever the navigation
+    shows, a direct URL or a widget event from a session without the role gets only this message)."""
+    who = gate()
+    if who.needs_sign_in:
+        sign_in_page()
+    if not who.can(action):
+        st.error(
+            f"Your role ({who.role or 'none'}) does not allow you to {auth.ACTION_WORDS[action]}: this page "
+            f"needs the {auth.ACTIONS[action]} role. Ask an admin if you need it."
+        )
+        st.stop()
+    return who
+
+
+def plain(text: str) -> str:
+    """Text from a file, a token or a user, shown literally inside Markdown (no links, emphasis or
+    HTML): every Markdown punctuation character escaped."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$&" else c for c in text)
+
+
+def _account(who: Access) -> None:
+    with st.sidebar:
+        if who.sign_in:
+            st.caption(f"Signed in as **{plain(who.identity or '')}** ({who.role})")
+            if st.button("Sign out", key="sign-out"):
+                st.logout()
+                st.stop()
+        else:
+            st.caption(
+                f"**Local single-user mode**: no sign-in; only this computer can open the dashboard "
+                f"(127.0.0.1). Acting as {plain(who.identity or '')} ({who.role})."
+            )
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _register(path: str, data_version: str) -> pl.DataFrame:
-    return store().pilot_register()
+    return _at(data_version, store().pilot_register)  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _values(path: str, data_version: str, grain: str) -> pl.DataFrame:
-    return store().metric_values(list(METRICS), grain)
+    return _at(data_version, lambda: store().metric_values(list(METRICS), grain))  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _cases(path: str, data_version: str) -> pl.DataFrame:
-    return store().cases()
+    return _at(data_version, store().cases)  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _force_cps_area(path: str, data_version: str) -> pl.DataFrame:
-    return store().force_cps_area()
+    return _at(data_version, store().force_cps_area)  # type: ignore[return-value]
 
 
 def register() -> pl.DataFrame:
@@ -112,11 +287,87 @@ def computed(what: str, sel: compare.Selection):  # noqa: ANN201 - returns what 
     return _computed(str(store().path), version(), what, _key(sel))
 
 
+@st.cache_resource(max_entries=16, show_spinner="Running the evaluation for these choices...")
+def _evaluation(path: str, data_version: str, key: tuple[tuple[str, str], ...], control: str) -> object:
+    sel = compare.Selection.from_query_params(dict(key))
+    return evaluation_run.run_evaluation(
+        _values(path, data_version, sel.grain),
+        _cases(path, data_version),
+        _register(path, data_version),
+        _force_cps_area(path, data_version),
+        sel,
+        control,
+    )
+
+
+def evaluation(sel: compare.Selection, control: str = "notyet") -> evaluation_run.EvaluationResult:
+    """Every estimate for the selection (grain, window, pilot waves, excluded controls) and control
+    definition, cached until the data change; stops the page with the reason if none can be made."""
+    key = _key(replace(sel, metric="referrals", frequency="month"))  # the evaluation uses neither
+    try:
+        return _evaluation(str(store().path), version(), key, control)  # type: ignore[return-value]
+    except ValueError as exc:
+        st.error(f"No evaluation for these choices: {exc}.")
+        st.stop()
+        raise
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _evaluation_chart(
+    path: str, data_version: str, key: tuple[tuple[str, str], ...], control: str, chart: str
+) -> evaluation_charts.ChartSpec:
+    return evaluation_charts.chart(_evaluation(path, data_version, key, control), chart)  # type: ignore[arg-type]
+
+
+def evaluation_chart(sel: compare.Selection, control: str, chart: str) -> evaluation_charts.ChartSpec:
+    """An evaluation figure with its table and texts (``evaluation_charts.chart``), built once per data
+    version and choices: building plotly figures costs more than a page rerun may."""
+    key = _key(replace(sel, metric="referrals", frequency="month"))
+    return _evaluation_chart(str(store().path), version(), key, control, chart)
+
+
+def control_choice() -> str:
+    """Sidebar choice of control areas for the evaluation, mirrored in the URL as `control`."""
+    options = list(evaluation_run.CONTROLS)
+    initial = st.query_params.get("control", "notyet")
+    choice = st.sidebar.radio(
+        "Control areas",
+        options,
+        index=options.index(initial) if initial in options else 0,
+        format_func=lambda c: evaluation_run.CONTROLS[c].capitalize(),
+        help="Not-yet-treated: areas that start later count as controls until their own start. "
+        "Never-treated: only areas with no start inside the window.",
+    )
+    st.query_params["control"] = choice
+    return choice
+
+
 # -- page furniture --------------------------------------------------------------------------
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _facts(path: str, data_version: str) -> tuple[bool, dict | None]:
+    # Whether the data are the demo, and the latest extract: once per data version, not per chart.
+    return _at(data_version, lambda: (store().meta().get("dataset") == "demo", store().latest_extract()))  # type: ignore[return-value]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _coverage(path: str, data_version: str) -> tuple[dict, dict | None]:
+    return _at(data_version, lambda: (store().data_span(), store().latest_extract()))  # type: ignore[return-value]
+
+
+def data_span() -> dict:
+    """What the data cover (Store.data_span) at this page run's data version."""
+    return _coverage(str(store().path), version())[0]
+
+
+def latest_extract() -> dict | None:
+    """The latest loaded extract at this page run's data version."""
+    return _coverage(str(store().path), version())[1]
+
+
 def is_demo() -> bool:
-    return store().meta().get("dataset") == "demo"
+    return _facts(str(store().path), version())[0]
 
 
 def _leave_legacy_navigation() -> None:
@@ -125,22 +376,31 @@ def _leave_legacy_navigation() -> None:
     # app's navigation and layout. Switching the flag off and rerunning lands on the same page in app.py.
     from streamlit.runtime.pages_manager import PagesManager
 
-    # Only on a session's first run, so no widget event is ever dropped by the rerun.
-    if PagesManager.uses_pages_directory and not st.session_state.get("_navigation_checked"):
+    # Only on a session's first run, so no widget event is ever dropped by the rerun (the flag is set on
+    # the first run whatever the mode: AppTest turns the legacy mode back on before every run).
+    if not st.session_state.get("_navigation_checked"):
         st.session_state["_navigation_checked"] = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        if PagesManager.uses_pages_directory:
+            PagesManager.uses_pages_directory = False
+            st.rerun()
 
 
 def page_header(title: str, lead: str) -> None:
     _leave_legacy_navigation()
+    who = gate()
+    if who.needs_sign_in:
+        sign_in_page()
+    _account(who)
+    _pin_version()
     st.title(title)
     if is_demo():
         st.warning(f"**{DEMO_LABEL}.** Every figure on this page is made up for demonstration.", icon="⚠️")
     st.markdown(lead)
 
 
-def selection_sidebar(metric_choice: bool = True, frequency_choice: bool = True) -> compare.Selection:
+def selection_sidebar(
+    metric_choice: bool = True, frequency_choice: bool = True, keep_params: tuple[str, ...] = ()
+) -> compare.Selection:
     """Widgets for grain, period, frequency, pilot waves and excluded controls, mirrored in the URL."""
     try:
         initial = compare.Selection.from_query_params(st.query_params.to_dict())
@@ -204,13 +464,14 @@ def selection_sidebar(metric_choice: bool = True, frequency_choice: bool = True)
         st.error(str(exc))
         st.stop()
         raise
-    st.query_params.from_dict(sel.to_query_params())
+    kept = {k: st.query_params[k] for k in keep_params if k in st.query_params}  # a page's own choices
+    st.query_params.from_dict({**sel.to_query_params(), **kept})
     return sel
 
 
 def export_text(text: charts.ChartText) -> charts.ChartText:
     """The chart's text with the source line an exported image needs to stand on its own."""
-    latest = store().latest_extract()
+    latest = _facts(str(store().path), version())[1]
     source = "Source: " + (
         f"{latest['file_name']} (extract {latest['extract_id']})" if latest else "no extract"
     )
@@ -219,33 +480,136 @@ def export_text(text: charts.ChartText) -> charts.ChartText:
 
 def chart_block(
     fig: go.Figure,
-    table: pl.DataFrame,
+    table: pl.DataFrame | dc.Published,
     chart: str,
     sel: compare.Selection,
     summary: str,
     text: charts.ChartText,
 ) -> None:
-    """A chart, its one-sentence summary, its data table (the text alternative) and its downloads."""
-    st.plotly_chart(fig, config={"displaylogo": False}, theme=None, alt=summary)
-    st.caption(summary)
+    """A chart built by the page itself, shown as `show_chart` shows a registry chart. A plain table
+    goes through disclosure control first (`disclosure.generic`), so the page, the CSV and the Excel
+    download all show the same published figures."""
+    published = table if isinstance(table, dc.Published) else dc.generic(table)
+    full = export_text(text)
+    full = replace(full, notes=(*full.notes, published.note.rule()))
+    first, last = sel.start, sel.end
+    metadata = (
+        ("Title", text.title), ("Summary", summary), ("Subtitle", text.subtitle),
+        ("Filters (as in the page address)", "&".join(f"{k}={v}" for k, v in sel.to_query_params().items())),
+        ("Data version", version()), ("Source", full.source),
+        ("Synthetic data", DEMO_LABEL if is_demo() else "No"),
+        ("Disclosure control", published.note.text()),
+        ("Symbols", "; ".join(f"{s} {d}" for s, d in dc.SYMBOLS.items())),
+    )
+    show_chart(report_charts.ChartOutput(
+        chart, chart, fig, published, summary, full, metadata, sel, is_demo(), (first, last)
+    ))
+
+
+class _PageData:
+    """report_charts.Data over this session's caches, at one data version."""
+
+    def __init__(self, path: str, data_version: str) -> None:
+        self.path, self.data_version = path, data_version
+
+    def computed(self, what: str, sel: compare.Selection):  # noqa: ANN201 - what the domain returns
+        return _computed(self.path, self.data_version, what, _key(sel))
+
+    def register(self) -> pl.DataFrame:
+        return _register(self.path, self.data_version)
+
+    def provenance(self) -> report_charts.Provenance:
+        return _provenance(self.path, self.data_version)
+
+    def evaluation(self, sel: compare.Selection):  # noqa: ANN201 - an EvaluationResult
+        key = _key(report_charts.evaluation_selection(sel))
+        return _evaluation(self.path, self.data_version, key, "notyet")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _provenance(path: str, data_version: str) -> report_charts.Provenance:
+    return _at(data_version, lambda: report_charts.Provenance(  # type: ignore[return-value]
+        data_version, tuple(store().extracts().to_dicts()), store().meta().get("dataset") == "demo"))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _chart_output(path: str, data_version: str, name: str, key: tuple[tuple[str, str], ...],
+                  options: tuple[tuple[str, str], ...]) -> report_charts.ChartOutput:
+    sel = compare.Selection.from_query_params(dict(key))
+    return report_charts.build(name, _PageData(path, data_version), sel, **dict(options))
+
+
+def page_data() -> _PageData:
+    return _PageData(str(store().path), version())
+
+
+def chart_output(name: str, sel: compare.Selection, **options: str) -> report_charts.ChartOutput:
+    """A registry chart (soteria.report_charts) for the selection, cached until the data change."""
+    return _chart_output(str(store().path), version(), name, _key(sel), tuple(sorted(options.items())))
+
+
+def chart(name: str, sel: compare.Selection, **options: str) -> report_charts.ChartOutput:
+    """Show a registry chart with its summary, published data table and downloads."""
+    output = chart_output(name, sel, **options)
+    show_chart(output)
+    return output
+
+
+def published(name: str, sel: compare.Selection) -> dc.Published:
+    """A page table after disclosure control: 'km_summary' or 'numbers_at_risk'."""
+    data, threshold = page_data(), dc.threshold_from_env()
+    if name == "km_summary":
+        return report_charts.km_summary_table(report_charts.published_km_summary(data, sel, threshold))
+    if name == "numbers_at_risk":
+        return report_charts.published_numbers_at_risk(data, sel, threshold)
+    raise ValueError(f"unknown table {name!r}")
+
+
+def table(published_table: dc.Published) -> None:
+    """A published table as people read it, with the legend of any symbol it uses."""
+    st.dataframe(published_table.display(headings=True), hide_index=True)
+    legend = published_table.legend()
+    if legend:
+        st.caption("  \n".join(legend))
+
+
+DOWNLOADS = (
+    ("png", "Download chart (PNG)"),
+    ("svg", "Download chart (SVG)"),
+    ("pdf", "Download chart (PDF)"),
+    ("csv", "Download data (CSV)"),
+    ("xlsx", "Download data (Excel)"),
+)
+
+
+def show_chart(output: report_charts.ChartOutput) -> None:
+    """A chart, its one-sentence summary, its data table (the text alternative, after disclosure
+    control, with the symbol legend) and its downloads: PNG, SVG and PDF from the export server, CSV
+    and Excel of the published table. Every download is made only when clicked."""
+    st.plotly_chart(output.figure, config={"displaylogo": False}, theme=None, alt=output.summary)
+    st.caption(output.summary)
+    if output.caption:
+        st.caption(output.caption)
     with st.expander("Data table for this chart", expanded=False):
-        st.dataframe(table, hide_index=True)
-    for col, fmt, mime in zip(
-        st.columns(3), ("png", "svg", "csv"), ("image/png", "image/svg+xml", "text/csv"), strict=True
-    ):
-        data = export.frame_to_csv(table) if fmt == "csv" else _renderer(fig, text, fmt)
+        table(output.table)
+        st.caption(output.table.note.summary())
+    for col, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
         col.download_button(
-            "Download data (CSV)" if fmt == "csv" else f"Download chart ({fmt.upper()})",
-            data=data,
-            file_name=export.export_file_name(chart, sel.grain, sel.start, sel.end, fmt),
-            mime=mime,
+            label,
+            data=_download(output, fmt),
+            file_name=output.file_name(fmt),
+            mime=report_charts.EXPORT_FORMATS[fmt],
             on_click="ignore",
-            key=f"download-{chart}-{fmt}",
+            key=f"download-{output.stem}-{fmt}",
         )
 
 
-def _renderer(fig: go.Figure, text: charts.ChartText, fmt: str) -> Callable[[], bytes]:
+def _download(output: report_charts.ChartOutput, fmt: str) -> Callable[[], bytes]:
     # Called only on click (Streamlit runs it lazily), so a page run never waits for Chromium.
-    full_text = export_text(text)
-    synthetic = is_demo()
-    return lambda: export.figure_to_image(charts.with_export_text(fig, full_text, synthetic), fmt)
+    return lambda: report_charts.export_chart(output, fmt)
+
+
+def report_pack(sel: compare.Selection, names: list[str], headlines: list[str]) -> report.Pack:
+    """The report pack for the selection, from the same cached charts the pages show."""
+    outputs = [chart_output(name, sel) for name in names]
+    return report.build_pack(page_data(), sel, names, headlines, outputs=outputs)

@@ -19,7 +19,19 @@ from soteria.demo import DEFAULT_AS_OF, build_demo
 from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.storage import Store
 
+# Every export the tests make is scanned for small counts (tests/export_scan.py).
+pytest_plugins = ["tests.export_scan"]
+
 DEMO_TEST_CASES = 15_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _local_server_address() -> None:
+    # AppTest has no server, so no address: give it the one scripts/run.sh and config.toml give, or the
+    # app refuses to run in local single-user mode (it must listen on 127.0.0.1 only).
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
 DEMO_AS_OF: date = DEFAULT_AS_OF
 
 

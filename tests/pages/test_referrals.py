@@ -8,8 +8,10 @@ def test_referrals_page_charts_pilot_against_control(open_page):
     assert len(specs) == 2
     names = {trace.get("name") for trace in specs[0]["data"]}
     assert {"Pilot areas", "Control areas"} <= names or any("ilot" in (n or "") for n in names)
-    assert [b.label for b in at.get("download_button")][:3] == [
+    assert [b.label for b in at.get("download_button")][:5] == [
         "Download chart (PNG)",
         "Download chart (SVG)",
+        "Download chart (PDF)",
         "Download data (CSV)",
+        "Download data (Excel)",
     ]

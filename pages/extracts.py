@@ -1,0 +1,58 @@
+"""Extracts: every load (file, SHA-256, kind, rows, who, when, status), its original file, and undo."""
+
+import streamlit as st
+
+from soteria import archive, ui, undo
+from soteria import extract_views as views
+
+ui.page_header(
+    "Extracts",
+    "Every file loaded, newest first, with who loaded it and when. Choose one to download the file exactly "
+    "as it was loaded, or to undo it: undo puts back exactly what was stored before that load.",
+)
+ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
+state = st.session_state
+if "extracts_message" in state:
+    st.success(state.pop("extracts_message"))
+store = ui.store()
+table = views.extracts_table(store)
+if table.is_empty():
+    st.info("No extract has been loaded yet: load one on the Upload an extract page.")
+    st.stop()
+st.dataframe(table, hide_index=True)
+
+labels = {row["extract"]: views.extract_label(row) for row in table.iter_rows(named=True)}
+chosen = st.selectbox("Extract", list(labels), format_func=labels.get)
+extract = store.extract(chosen)
+assert extract is not None
+st.subheader(f"Extract {chosen}: {extract['file_name']}")
+st.markdown("\n".join(f"- {line}" for line in views.extract_summary(extract)))
+
+original = archive.original(store.path, extract["stored_as"])
+if original is not None:
+    st.download_button(
+        "Download the file as loaded",
+        data=original,
+        file_name=extract["file_name"],
+        on_click="ignore",
+    )
+else:
+    st.caption("No original file is kept for this load (synthetic demonstration data).")
+
+plan = undo.plan_undo(store, chosen)
+if not plan.allowed:
+    st.info(plan.message)
+    st.stop()
+st.markdown(plan.message)
+confirmed = st.checkbox(f"Yes, undo extract {chosen}")
+if st.button(f"Undo extract {chosen}", type="primary", disabled=not confirmed):
+    try:
+        counts = undo.undo(store, chosen, ui.current_user())
+    except undo.UndoRefused as exc:
+        st.error(str(exc))
+        st.stop()
+    state.extracts_message = (
+        f"Undone extract {chosen}: {counts['values']:,} values and {counts['cases']:,} cases taken out, "
+        f"{counts['values_restored']:,} values and {counts['cases_restored']:,} cases put back as they were."
+    )
+    st.rerun()

@@ -1,0 +1,21 @@
+"""One thing wrong with an upload, as the evaluator needs to see it to fix the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """`row` as a spreadsheet shows it (header = 1, first data row = 2); None for the whole file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    rule: str
+    code: str = ""  # stable rule identifier (e.g. "month_format", "not_utf8"); "" when not classified
+
+
+def file_problem(file: str, rule: str, code: str, row: int | None = None) -> Problem:
+    return Problem(file, row, None, None, rule, code)
