@@ -170,31 +170,3 @@ def coverage(span: dict[str, Any], latest: dict[str, Any] | None) -> str:
         f"{span['cases_as_of'] or 'n/a'}; {extract}."
     )
 
-
-def problems_headline(parsed: Any) -> str:
-    rules = "; ".join(f"{rule} ({n:,})" for rule, n in parsed.problem_counts.items())
-    return (
-        f"Nothing was stored: {parsed.file_name} has {parsed.problem_total:,} problem(s). By rule: {rules}."
-    )
-
-
-def problems_frame(problems: list[Any]) -> pl.DataFrame:
-    """Problems as a table: file, row (as a spreadsheet shows it), column, value, rule."""
-    return pl.DataFrame(
-        [
-            {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "rule": p.rule}
-            for p in problems
-        ],
-        schema={
-            "file": pl.String,
-            "row": pl.Int64,
-            "column": pl.String,
-            "value": pl.String,
-            "rule": pl.String,
-        },
-    )
-
-
-def preview_frame(preview: Any) -> pl.DataFrame:
-    """One row per metric (or for cases) with counts of new, revised/changed and unchanged values."""
-    return pl.DataFrame([{"item": item, **counts} for item, counts in preview.changes.items()])
