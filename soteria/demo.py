@@ -52,7 +52,7 @@ from soteria.demo_cases import (
 )
 from soteria.domain import METRICS
 from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
-from soteria.storage import ExtractRecord, Store
+from soteria.storage import ExtractDetails, ExtractRecord, Store
 
 __all__ = ["CASE_MODEL", "PILOT_EFFECT", "build_demo", "demo_cases", "demo_metrics", "ensure_demo"]
 
@@ -192,7 +192,8 @@ def build_demo(
             as_of=as_of,
             is_synthetic=True,
         )
-        (store.commit_metrics if kind == "metrics" else store.commit_cases)(record, frame)
+        details = ExtractDetails(file_format="generated", layout=kind)
+        store.load_extract(record, details, **{"values" if kind == "metrics" else "cases": frame})
     effect = json.dumps(PILOT_EFFECT, sort_keys=True)
     store.set_meta(
         {"dataset": "demo", "demo_seed": str(seed), "demo_pilot_effect": effect, "as_of": as_of.isoformat()}

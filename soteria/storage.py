@@ -440,40 +440,6 @@ class Store:
         )
         return extract_id
 
-    def commit_metrics(self, record: ExtractRecord, values: pl.DataFrame) -> int:
-        """Upsert monthly values as one new extract, keeping replaced values in history."""
-        frame = _with_columns(values, METRIC_COLUMNS)
-        with self._transaction() as cur:
-            extract_id = self._new_extract(cur, record)
-            cur.register("incoming", frame)
-            cur.execute(
-                """INSERT INTO metric_history
-                   SELECT m.area_code, m.month, m.metric, m.value, m.missing_reason, m.extract_id, ?
-                   FROM metric_values m JOIN incoming i USING (area_code, month, metric)""",
-                [extract_id],
-            )
-            cur.execute(
-                """INSERT OR REPLACE INTO metric_values
-                   SELECT area_code, month, metric, value, missing_reason, ? FROM incoming""",
-                [extract_id],
-            )
-        return extract_id
-
-    def commit_cases(self, record: ExtractRecord, cases: pl.DataFrame) -> int:
-        """Replace cases by reference with those in the extract, as one new extract."""
-        frame = _with_columns(cases, CASE_COLUMNS)
-        with self._transaction() as cur:
-            extract_id = self._new_extract(cur, record)
-            cur.register("incoming", frame)
-            cur.execute("DELETE FROM cases WHERE case_ref IN (SELECT case_ref FROM incoming)")
-            cur.execute(
-                """INSERT INTO cases
-                   SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
-                          ?::DATE, ? FROM incoming""",
-                [record.as_of, extract_id],
-            )
-        return extract_id
-
     # -- metadata -------------------------------------------------------------------------
 
     def meta(self) -> dict[str, str]:
