@@ -9,6 +9,8 @@ st.set_page_config(page_title="Operation Soteria evaluation", page_icon=":materi
 # A flat list: Streamlit's sectioned navigation renders list markup that screen readers misread.
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/areas.py", title="Areas at a glance", icon=":material/grid_view:"),
+    st.Page("pages/area.py", title="One area", icon=":material/location_on:"),
     st.Page("pages/referrals.py", title="Referral volumes", icon=":material/trending_up:"),
     st.Page("pages/report_to_file.py", title="Report-to-file times", icon=":material/timer:"),
     st.Page("pages/evaluation.py", title="Evaluation", icon=":material/science:"),

@@ -1,25 +1,32 @@
-"""Overview: the headline figures, pilot against control, and what the data covers."""
+"""Overview: the answer first, in words with its uncertainty; the headline figures; what the data covers."""
 
 import streamlit as st
 
-from soteria import summaries, ui
+from soteria import answer, summaries, ui
 from soteria.compare import Selection
 
 ui.page_header(
     "Is Operation Soteria working?",
-    "Pilot areas against control areas, over the evaluation window that ends when no untreated control "
-    "area remains (10 July 2023). Choose what to compare in the sidebar.",
+    "Pilot areas against what the control areas predict for them. Choose what to compare in the sidebar.",
 )
 sel = ui.selection_sidebar(metric_choice=False, frequency_choice=False)
 result = ui.evaluation(sel)
 
-st.markdown("**The pilot's effect: pilot areas against what the control areas predict** (95% intervals)")
+st.subheader("The answer so far")
+for a in answer.answers(result):
+    st.markdown(f":{a.colour}-badge[{a.word}] {a.sentence}")
+st.markdown(f"**Caveats.** {answer.caveats(result, ui.force_cps_area())}")
+
+st.subheader("The pilot's effect, with 95% intervals")
 cols = st.columns(3)
 for col, card in zip(cols, summaries.headline_cards(result), strict=True):
     with col.container(border=True):
         st.metric(card.label, card.value, card.delta, delta_color="off", delta_arrow="off", help=card.help)
         st.markdown(card.sentence)
-st.markdown("[How these are estimated, and the checks on them](evaluation)")
+st.markdown("[How these are estimated, and the checks on them](evaluation) · [Each area on a map](areas)")
+
+st.subheader("Police referrals, pilot against control")
+ui.chart("referrals_pilot_vs_control", sel, measure="index")
 
 st.subheader("What the data covers")
 st.markdown(summaries.coverage(ui.data_span(), ui.latest_extract()))

@@ -199,3 +199,21 @@ def most_similar(
     }
     out = pl.DataFrame(rows, schema=schema).sort("distance", "area_code").head(k)
     return out.with_columns(rank=pl.int_range(1, out.height + 1, dtype=pl.Int64)).select(RESULT_COLUMNS)
+
+
+def first_pilot_start(register: pl.DataFrame) -> date:
+    """The earliest start in the register: every area's profile before it is untouched by the pilot."""
+    return register.get_column("pilot_start").cast(pl.Date).min()  # type: ignore[return-value]
+
+
+METHOD = f"""
+- **Volume**: mean police referrals a month before the first pilot start; compared on a log scale, so
+  10 against 12 counts as alike as 100 against 120.
+- **Trend**: the straight-line change in monthly referrals over those months, as a share of their mean
+  a year (needs {MIN_MONTHS_FOR_TREND} months).
+- **Charge rate**: charges as a share of legal decisions over those months (withheld below
+  {MIN_DECISIONS_FOR_RATE} decisions).
+- Each is put on a common scale (standard deviations across the areas), and areas are ranked by their
+  distance over the three. An area is called "similar" on a measure within half a standard deviation, or
+  within 20% on volume, 5 points a year on trend or 3 points on charge rate.
+"""

@@ -16,7 +16,18 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from soteria import auth, charts, compare, evaluation_charts, report, report_charts, survival
+from soteria import (
+    areas,
+    auth,
+    chart_style,
+    charts,
+    compare,
+    evaluation_charts,
+    report,
+    report_charts,
+    similar,
+    survival,
+)
 from soteria import disclosure as dc
 from soteria.config import database_path
 from soteria.demo import ensure_demo
@@ -243,6 +254,10 @@ def _force_cps_area(path: str, data_version: str) -> pl.DataFrame:
     return _at(data_version, store().force_cps_area)  # type: ignore[return-value]
 
 
+def force_cps_area() -> pl.DataFrame:
+    return _force_cps_area(str(store().path), version())
+
+
 def register() -> pl.DataFrame:
     return _register(str(store().path), version())
 
@@ -285,6 +300,33 @@ def _computed(path: str, data_version: str, what: str, key: tuple[tuple[str, str
 def computed(what: str, sel: compare.Selection):  # noqa: ANN201 - returns what the domain function returns
     """A domain computation for a selection, cached until the data changes."""
     return _computed(str(store().path), version(), what, _key(sel))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _tile_measure(path: str, data_version: str, key: tuple[tuple[str, str], ...], view: str) -> object:
+    sel = compare.Selection.from_query_params(dict(key))
+    return areas.tile_measure(
+        _computed(path, data_version, "per_area", key),  # type: ignore[arg-type]
+        _computed(path, data_version, "pilot_vs_control", key),  # type: ignore[arg-type]
+        _register(path, data_version), sel, view,
+    )  # fmt: skip
+
+
+def tile_measure(sel: compare.Selection, view: str) -> areas.TileMeasure:
+    """What each tile of the area explorer shows for `view` ('change', 'effect', 'latest')."""
+    return _tile_measure(str(store().path), version(), _key(sel), view)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _most_similar(path: str, data_version: str, grain: str, area_code: str, before: date) -> pl.DataFrame:
+    return similar.most_similar(
+        _values(path, data_version, grain), _register(path, data_version), area_code, grain, before, k=5
+    )
+
+
+def most_similar(grain: str, area_code: str, before: date) -> pl.DataFrame:
+    """The five areas nearest to `area_code` in profile before `before` (soteria.similar)."""
+    return _most_similar(str(store().path), version(), grain, area_code, before)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Running the evaluation for these choices...")
@@ -402,8 +444,11 @@ def selection_sidebar(
     metric_choice: bool = True, frequency_choice: bool = True, keep_params: tuple[str, ...] = ()
 ) -> compare.Selection:
     """Widgets for grain, period, frequency, pilot waves and excluded controls, mirrored in the URL."""
+    asked = st.query_params.to_dict()
+    if not set(asked) & set(compare.Selection().to_query_params()) and "_selection" in st.session_state:
+        asked = {**st.session_state["_selection"], **asked}  # opened from the navigation: keep the view
     try:
-        initial = compare.Selection.from_query_params(st.query_params.to_dict())
+        initial = compare.Selection.from_query_params(asked)
     except ValueError:
         initial = compare.Selection()
     reg = register()
@@ -466,6 +511,7 @@ def selection_sidebar(
         raise
     kept = {k: st.query_params[k] for k in keep_params if k in st.query_params}  # a page's own choices
     st.query_params.from_dict({**sel.to_query_params(), **kept})
+    st.session_state["_selection"] = sel.to_query_params()
     return sel
 
 
@@ -485,7 +531,8 @@ def chart_block(
     sel: compare.Selection,
     summary: str,
     text: charts.ChartText,
-) -> None:
+    select_key: str | None = None,
+) -> object:
     """A chart built by the page itself, shown as `show_chart` shows a registry chart. A plain table
     goes through disclosure control first (`disclosure.generic`), so the page, the CSV and the Excel
     download all show the same published figures."""
@@ -501,9 +548,9 @@ def chart_block(
         ("Disclosure control", published.note.text()),
         ("Symbols", "; ".join(f"{s} {d}" for s, d in dc.SYMBOLS.items())),
     )
-    show_chart(report_charts.ChartOutput(
+    return show_chart(report_charts.ChartOutput(
         chart, chart, fig, published, summary, full, metadata, sel, is_demo(), (first, last)
-    ))
+    ), select_key)
 
 
 class _PageData:
@@ -582,11 +629,32 @@ DOWNLOADS = (
 )
 
 
-def show_chart(output: report_charts.ChartOutput) -> None:
-    """A chart, its one-sentence summary, its data table (the text alternative, after disclosure
-    control, with the symbol legend) and its downloads: PNG, SVG and PDF from the export server, CSV
-    and Excel of the published table. Every download is made only when clicked."""
-    st.plotly_chart(output.figure, config={"displaylogo": False}, theme=None, alt=output.summary)
+def page_figure(output: report_charts.ChartOutput) -> go.Figure:
+    """The figure without its in-chart title: on a page the title is a real heading (screen readers list
+    headings, not SVG text) and the subtitle a caption. Built once per cached chart."""
+    if "page" not in output._cache:
+        fig = go.Figure(output.figure)
+        top = fig.layout.margin.t or chart_style.BASE_MARGIN["t"]
+        fig.update_layout(title=None, margin_t=max(int(top) - PAGE_TITLE_PX, 40))
+        output._cache["page"] = fig
+    return output._cache["page"]
+
+
+PAGE_TITLE_PX = 80  # the title and subtitle lines an in-chart title takes
+
+
+def show_chart(output: report_charts.ChartOutput, select_key: str | None = None) -> object:
+    """A chart under its title as a heading, its one-sentence summary, its data table (the text
+    alternative, after disclosure control, with the symbol legend) and its downloads: PNG, SVG and PDF
+    from the export server, CSV and Excel of the published table. Every download is made only when
+    clicked. With `select_key`, clicking a point reruns the page and the selection is returned."""
+    st.markdown(f"#### {output.text.title}")
+    if output.text.subtitle:
+        st.caption(output.text.subtitle)
+    options = {"on_select": "rerun", "selection_mode": "points", "key": select_key} if select_key else {}
+    event = st.plotly_chart(
+        page_figure(output), config={"displaylogo": False}, theme=None, alt=output.summary, **options
+    )
     st.caption(output.summary)
     if output.caption:
         st.caption(output.caption)
@@ -602,6 +670,7 @@ def show_chart(output: report_charts.ChartOutput) -> None:
             on_click="ignore",
             key=f"download-{output.stem}-{fmt}",
         )
+    return event
 
 
 def _download(output: report_charts.ChartOutput, fmt: str) -> Callable[[], bytes]:

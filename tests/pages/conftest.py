@@ -44,3 +44,14 @@ def plotly_specs(at: AppTest) -> list[dict]:
     import json
 
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """The charts' titles, which a page shows as headings (level 4) above each chart."""
+    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+
+
+def param(at: AppTest, key: str) -> str:
+    """One query parameter as the address shows it (AppTest gives a list or a string)."""
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value

@@ -1,4 +1,4 @@
-from tests.pages.conftest import plotly_specs
+from tests.pages.conftest import chart_titles, plotly_specs
 
 
 def test_overview_shows_three_headline_figures_and_coverage(open_page):
@@ -15,10 +15,35 @@ def test_overview_shows_three_headline_figures_and_coverage(open_page):
     for m in at.metric:
         assert m.value == "Not a finding" or "95% interval" in m.proto.delta
     words = ("Clear evidence", "Some evidence", "No clear difference", "Assumptions fail")
-    cards = [md.value for md in at.markdown if any(w in md.value for w in words)]
+    cards = [md.value for md in at.markdown if any(md.value.startswith(f"**{w}") for w in words)]
     assert len(cards) == 3 and all("randomisation p =" in c or "Assumptions fail" in c for c in cards)
     assert any("case timelines" in md.value for md in at.markdown)
-    assert plotly_specs(at) == []
+    assert chart_titles(at) == ["Police referrals to the CPS: pilot against control areas"]
+    assert len(plotly_specs(at)) == 1
+
+
+def test_overview_answers_first_in_three_sentences_with_intervals_and_caveats(open_page):
+    at = open_page("overview")
+    texts = [md.value for md in at.markdown]
+    lead = texts.index(next(t for t in texts if t.startswith(":")))
+    answers = texts[lead : lead + 3]
+    badges = [a[1:].split("]")[0].split("-badge[") for a in answers]
+    cards = [md.value for md in at.markdown if md.value.startswith("**") and "randomisation p" in md.value]
+    assert [word for _, word in badges] == [c[2:].split("**")[0] for c in cards]  # the cards' own words
+    # colour only where the evidence is clear; the demo's referral effect is clear and positive
+    assert all((colour != "gray") == (word == "Clear evidence") for colour, word in badges)
+    assert answers[0].startswith(":green-badge[Clear evidence] Police referrals to the CPS: ")
+    assert all("(95% interval " in a for a in answers)
+    caveats = texts[lead + 3]
+    assert caveats.startswith("**Caveats.** Compared from 1 January 2019 to 10 July 2023")
+    assert "the controls include CPS South East and CPS Wessex" in caveats
+
+
+def test_excluding_the_areas_with_their_own_work_changes_the_caveat(open_page):
+    at = open_page("overview", excluded_controls="CPS-SE|CPS-WX")
+    caveats = next(md.value for md in at.markdown if md.value.startswith("**Caveats.**"))
+    assert "CPS South East and CPS Wessex excluded from the control group" in caveats
+    assert "improvement work" not in caveats
 
 
 def test_overview_follows_the_url(open_page):

@@ -1,0 +1,39 @@
+"""Area explorer: every area on an equal-area tile map, coloured by a chosen measure; a tile opens it."""
+
+import streamlit as st
+
+from soteria import areas, tiles, ui
+from soteria.charts import ChartText
+from soteria.domain import GRAINS
+
+ui.page_header(
+    "Areas at a glance",
+    "Every police force area or CPS Area as one equal square, placed roughly where it is. Choose what "
+    "colours the tiles; the outline shows each area's pilot wave. Choose a tile, or an area from the "
+    "list, to open that area against its control group.",
+)
+sel = ui.selection_sidebar(frequency_choice=False, keep_params=("view",))
+views = list(areas.MEASURES)
+asked = st.query_params.get("view", "change")
+view = st.radio(
+    "Colour the tiles by", views, index=views.index(asked) if asked in views else 0,
+    format_func=areas.MEASURES.get, horizontal=True, key="view",
+)  # fmt: skip
+st.query_params["view"] = view
+
+measure = ui.tile_measure(sel, view)
+fig = tiles.tile_map_chart(
+    measure.values, sel.grain, f"{areas.MEASURES[view]}: {GRAINS[sel.grain]}s", measure.colour_title,
+    subtitle=measure.subtitle, midpoint=measure.midpoint,
+)  # fmt: skip
+text = ChartText(f"{areas.MEASURES[view]}, by {GRAINS[sel.grain]}", measure.subtitle)
+names = dict(zip(measure.values["area_code"], measure.values["area_name"], strict=True))
+chosen = st.selectbox(
+    "Open an area", sorted(names, key=names.get), index=None, format_func=names.get,
+    placeholder="Choose an area", help="The same as choosing its tile on the map.",
+)  # fmt: skip
+event = ui.chart_block(fig, measure.table, f"area_explorer_{view}", sel, measure.summary, text, "tiles")
+points = event.selection.points if event else []
+code = chosen or next((p["customdata"][0] for p in points if p.get("customdata")), None)
+if code in names:
+    st.switch_page("pages/area.py", query_params={**sel.to_query_params(), "area": code})
