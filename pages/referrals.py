@@ -21,4 +21,9 @@ measure = st.radio("Show", list(measures), format_func=measures.get, horizontal=
 ui.chart(f"{sel.metric}_pilot_vs_control", sel, measure=measure)
 
 st.subheader("Each area")
-ui.chart(f"{sel.metric}_by_area", sel)
+# Small multiples are drawn only when asked: one panel per area is heavy for a phone and rarely the
+# first thing a reader needs.
+if st.toggle("Show a small chart for each area", key="each_area"):
+    ui.chart(f"{sel.metric}_by_area", sel)
+else:
+    st.caption("One panel per area, each marking the area's own start. Switch on to draw them.")
