@@ -100,3 +100,20 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def wait_for_app_idle(page, quiet_ms: int = 1500, timeout_ms: int = 60_000) -> None:
+    """Wait until the script run has finished: Streamlit shows its running indicator only after a
+    delay, so 'no indicator now' is not enough; it must stay away for `quiet_ms`."""
+    page.wait_for_function(
+        """([quiet]) => {
+            const busy = document.querySelector("[data-testid='stStatusWidget']") !== null;
+            const now = performance.now();
+            if (busy || window.__soteriaQuietSince === undefined) window.__soteriaQuietSince = now;
+            if (busy) return false;
+            return now - window.__soteriaQuietSince >= quiet;
+        }""",
+        arg=[quiet_ms],
+        polling=100,
+        timeout=timeout_ms,
+    )

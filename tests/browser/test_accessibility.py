@@ -7,6 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_for_app_idle
 from tests.browser_support import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
@@ -18,7 +19,7 @@ PAGES = re.findall(r'st\.Page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text()
 def test_page_has_no_serious_accessibility_violations(page, app_url, name):
     page.goto(f"{app_url}/{'' if name == 'overview' else name}")
     expect(page.locator("h1").first).to_be_visible(timeout=60_000)
-    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
+    wait_for_app_idle(page)
     charts = page.locator("[data-testid='stPlotlyChart']")
     if charts.count():
         expect(charts.first.locator("svg.main-svg").first).to_be_visible(timeout=60_000)

@@ -29,6 +29,7 @@ def test_uploaded_register_is_validated_stored_and_followed_by_other_pages(open_
         at = save_register_csv(open_page("pilot_register"), moved.write_csv().encode())
         assert "Saved: 1 area(s) changed" in at.success[0].value
         referrals = open_page("referrals")
+        referrals.toggle(key="each_area").set_value(True).run()
         panels = [a["text"] for a in plotly_specs(referrals)[1]["layout"]["annotations"]]
         assert "London South (control)" in " ".join(panels)
     finally:
