@@ -24,7 +24,8 @@ def test_choosing_a_tile_opens_that_area_and_its_address_reopens_it(page, app_ur
 
     expect(page).to_have_url(re.compile(r"/area\?.*grain=force.*&area=E23000010"), timeout=LOAD)
     expect(page.get_by_role("heading", name="West Yorkshire", exact=True)).to_be_visible(timeout=LOAD)
-    expect(page.get_by_role("heading", name="Most similar areas before the pilot")).to_be_visible(timeout=LOAD)
+    similar = page.get_by_role("heading", name="Most similar areas before the pilot")
+    expect(similar).to_be_visible(timeout=LOAD)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
     shared = page.url  # a colleague opens the link in a new tab: the same area and filters
