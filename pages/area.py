@@ -15,16 +15,15 @@ ui.page_header(
 sel = ui.selection_sidebar(keep_params=("area",))
 register = ui.register().filter(pl.col("area_kind") == sel.grain)
 names = dict(zip(register["area_code"], register["area_name"], strict=True))
-asked = st.query_params.get("area")
+options = sorted(names, key=names.get)
+ui.address_choice("area", options, None)
 code = st.selectbox(
-    f"Area ({GRAINS[sel.grain]})", sorted(names, key=names.get),
-    index=sorted(names, key=names.get).index(asked) if asked in names else None,
-    format_func=names.get, placeholder="Choose an area",
-)  # fmt: skip
+    f"Area ({GRAINS[sel.grain]})", options, format_func=names.get, placeholder="Choose an area", key="area"
+)
 if code is None:
     st.info("Choose an area above, or a tile on the [area explorer](areas), to see it here.")
     st.stop()
-st.query_params["area"] = code
+ui.remember_choice("area", code)
 name = names[code]
 
 role = area_view.role(ui.register(), sel, code)

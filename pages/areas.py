@@ -14,12 +14,9 @@ ui.page_header(
 )
 sel = ui.selection_sidebar(frequency_choice=False, keep_params=("view",))
 views = list(areas.MEASURES)
-asked = st.query_params.get("view", "change")
-view = st.radio(
-    "Colour the tiles by", views, index=views.index(asked) if asked in views else 0,
-    format_func=areas.MEASURES.get, horizontal=True, key="view",
-)  # fmt: skip
-st.query_params["view"] = view
+ui.address_choice("view", views, "change")
+view = st.radio("Colour the tiles by", views, format_func=areas.MEASURES.get, horizontal=True, key="view")
+ui.remember_choice("view", view)
 
 measure = ui.tile_measure(sel, view)
 fig = tiles.tile_map_chart(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
@@ -371,16 +372,16 @@ def evaluation_chart(sel: compare.Selection, control: str, chart: str) -> evalua
 def control_choice() -> str:
     """Sidebar choice of control areas for the evaluation, mirrored in the URL as `control`."""
     options = list(evaluation_run.CONTROLS)
-    initial = st.query_params.get("control", "notyet")
+    address_choice("control", options, "notyet")
     choice = st.sidebar.radio(
         "Control areas",
         options,
-        index=options.index(initial) if initial in options else 0,
         format_func=lambda c: evaluation_run.CONTROLS[c].capitalize(),
         help="Not-yet-treated: areas that start later count as controls until their own start. "
         "Never-treated: only areas with no start inside the window.",
+        key="control",
     )
-    st.query_params["control"] = choice
+    remember_choice("control", choice)
     return choice
 
 
@@ -427,8 +428,16 @@ def _leave_legacy_navigation() -> None:
             st.rerun()
 
 
+ACCESSIBILITY_CSS = Path(__file__).with_name("static") / "accessibility.css"
+
+
 def page_header(title: str, lead: str) -> None:
     _leave_legacy_navigation()
+    # The one use of st.html: our own stylesheet from a file in the package (no data, no markup); a
+    # style-only body is applied as a stylesheet and draws nothing.
+    st.html(ACCESSIBILITY_CSS)
+    st.session_state["_new_page"] = st.session_state.get("_page") != title
+    st.session_state["_page"] = title
     who = gate()
     if who.needs_sign_in:
         sign_in_page()
@@ -440,59 +449,92 @@ def page_header(title: str, lead: str) -> None:
     st.markdown(lead)
 
 
+def _new_page() -> bool:
+    """True on the first run of a page in this session's visit to it (set by `page_header`)."""
+    return st.session_state.get("_new_page", True)
+
+
+def _seed(key: str, value: object, from_address: bool) -> None:
+    # Widgets are keyed and seeded through session state, never through index=/value=/default=: a widget
+    # whose default follows the address changes identity when the address does, and Streamlit would drop
+    # the user's next change with the old widget.
+    if from_address or key not in st.session_state:
+        st.session_state[key] = value
+
+
+def address_choice(key: str, options: list[str], default: str | None) -> None:
+    """Seed the keyed widget `key` from the address parameter of the same name: when the session has
+    no value yet, or when the address was changed from outside (a shared link, a page link) since this
+    session last wrote it. Call `remember_choice` with the widget's value after creating it."""
+    asked, last = st.query_params.get(key), st.session_state.get(f"_address_{key}")
+    changed = (asked is not None and asked != last) or _new_page()
+    valid = asked if asked in options else last if last in options else default
+    _seed(key, valid, changed)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def remember_choice(key: str, value: str) -> None:
+    st.query_params[key] = value
+    st.session_state[f"_address_{key}"] = value
+
+
 def selection_sidebar(
     metric_choice: bool = True, frequency_choice: bool = True, keep_params: tuple[str, ...] = ()
 ) -> compare.Selection:
     """Widgets for grain, period, frequency, pilot waves and excluded controls, mirrored in the URL."""
     asked = st.query_params.to_dict()
-    if not set(asked) & set(compare.Selection().to_query_params()) and "_selection" in st.session_state:
-        asked = {**st.session_state["_selection"], **asked}  # opened from the navigation: keep the view
+    last = st.session_state.get("_selection")
+    if not set(asked) & set(compare.Selection().to_query_params()) and last:
+        asked = {**last, **asked}  # opened from the navigation: keep the view
     try:
         initial = compare.Selection.from_query_params(asked)
     except ValueError:
         initial = compare.Selection()
+    # Seed the widgets when the address changed from outside this session (a shared link, a page link)
+    # or the page is new: widgets are per page, so the last page's widget state does not carry over.
+    outside = initial.to_query_params() != last or _new_page()
     reg = register()
+    waves = reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()
+    _seed("grain", initial.grain, outside)
+    _seed("metric", initial.metric, outside)
+    _seed("period", (initial.start, initial.end), outside)
+    _seed("frequency", initial.frequency, outside)
+    _seed("pilot_waves", [w for w in initial.pilot_waves if w in waves], outside)
+    _seed("excluded_controls", list(initial.excluded_controls), outside)
     with st.sidebar:
         st.header("What to compare")
-        grain = st.radio(
-            "Compare by", list(GRAINS), index=list(GRAINS).index(initial.grain), format_func=GRAINS.get
-        )
+        grain = st.radio("Compare by", list(GRAINS), format_func=GRAINS.get, key="grain")
         metric = initial.metric
         if metric_choice:
-            names = list(METRICS)
             metric = st.selectbox(
-                "Measure", names, index=names.index(initial.metric), format_func=lambda m: METRICS[m].label
+                "Measure", list(METRICS), format_func=lambda m: METRICS[m].label, key="metric"
             )
         period = st.slider(
-            "Period",
-            min_value=date(2019, 1, 1),
-            max_value=date(2024, 6, 30),
-            value=(initial.start, initial.end),
-            format="MMM YYYY",
+            "Period", min_value=date(2019, 1, 1), max_value=date(2024, 6, 30), format="MMM YYYY", key="period"
         )
         frequency = initial.frequency
         if frequency_choice:
             frequency = st.radio(
                 "Frequency",
                 ["month", "quarter"],
-                index=["month", "quarter"].index(initial.frequency),
                 format_func=str.capitalize,
                 horizontal=True,
+                key="frequency",
             )
-        waves = reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()
-        pilot_waves = st.multiselect(
-            "Pilot group: areas that started in",
-            waves,
-            default=[w for w in initial.pilot_waves if w in waves],
-        )
+        pilot_waves = st.multiselect("Pilot group: areas that started in", waves, key="pilot_waves")
         candidates = reg.filter(pl.col("area_kind") == grain, ~pl.col("wave").is_in(pilot_waves))
         names = dict(zip(candidates["area_code"], candidates["area_name"], strict=True))
+        # A change of grain or pilot group can leave excluded areas that are no longer candidates.
+        st.session_state["excluded_controls"] = [
+            c for c in st.session_state["excluded_controls"] if c in names
+        ]
         excluded = st.multiselect(
             "Exclude from the control group",
             list(names),
-            default=[c for c in initial.excluded_controls if c in names],
             format_func=names.get,
             help="For example Areas that ran their own improvement work (CPS South East, CPS Wessex).",
+            key="excluded_controls",
         )
     try:
         sel = compare.Selection(
@@ -541,16 +583,22 @@ def chart_block(
     full = replace(full, notes=(*full.notes, published.note.rule()))
     first, last = sel.start, sel.end
     metadata = (
-        ("Title", text.title), ("Summary", summary), ("Subtitle", text.subtitle),
+        ("Title", text.title),
+        ("Summary", summary),
+        ("Subtitle", text.subtitle),
         ("Filters (as in the page address)", "&".join(f"{k}={v}" for k, v in sel.to_query_params().items())),
-        ("Data version", version()), ("Source", full.source),
+        ("Data version", version()),
+        ("Source", full.source),
         ("Synthetic data", DEMO_LABEL if is_demo() else "No"),
         ("Disclosure control", published.note.text()),
         ("Symbols", "; ".join(f"{s} {d}" for s, d in dc.SYMBOLS.items())),
     )
-    return show_chart(report_charts.ChartOutput(
-        chart, chart, fig, published, summary, full, metadata, sel, is_demo(), (first, last)
-    ), select_key)
+    return show_chart(
+        report_charts.ChartOutput(
+            chart, chart, fig, published, summary, full, metadata, sel, is_demo(), (first, last)
+        ),
+        select_key,
+    )
 
 
 class _PageData:
@@ -575,13 +623,22 @@ class _PageData:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _provenance(path: str, data_version: str) -> report_charts.Provenance:
-    return _at(data_version, lambda: report_charts.Provenance(  # type: ignore[return-value]
-        data_version, tuple(store().extracts().to_dicts()), store().meta().get("dataset") == "demo"))
+    return _at(
+        data_version,
+        lambda: report_charts.Provenance(  # type: ignore[return-value]
+            data_version, tuple(store().extracts().to_dicts()), store().meta().get("dataset") == "demo"
+        ),
+    )
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _chart_output(path: str, data_version: str, name: str, key: tuple[tuple[str, str], ...],
-                  options: tuple[tuple[str, str], ...]) -> report_charts.ChartOutput:
+def _chart_output(
+    path: str,
+    data_version: str,
+    name: str,
+    key: tuple[tuple[str, str], ...],
+    options: tuple[tuple[str, str], ...],
+) -> report_charts.ChartOutput:
     sel = compare.Selection.from_query_params(dict(key))
     return report_charts.build(name, _PageData(path, data_version), sel, **dict(options))
 
