@@ -17,6 +17,9 @@ for a in answer.answers(result):
     st.markdown(f":{a.colour}-badge[{a.word}] {a.sentence}")
 st.markdown(f"**Caveats.** {answer.caveats(result, ui.force_cps_area())}")
 
+st.subheader("Police referrals, pilot against control")
+ui.chart("referrals_pilot_vs_control", sel, measure="index")
+
 st.subheader("The pilot's effect, with 95% intervals")
 cols = st.columns(3)
 for col, card in zip(cols, summaries.headline_cards(result), strict=True):
@@ -24,9 +27,6 @@ for col, card in zip(cols, summaries.headline_cards(result), strict=True):
         st.metric(card.label, card.value, card.delta, delta_color="off", delta_arrow="off", help=card.help)
         st.markdown(card.sentence)
 st.markdown("[How these are estimated, and the checks on them](evaluation) · [Each area on a map](areas)")
-
-st.subheader("Police referrals, pilot against control")
-ui.chart("referrals_pilot_vs_control", sel, measure="index")
 
 st.subheader("What the data covers")
 st.markdown(summaries.coverage(ui.data_span(), ui.latest_extract()))

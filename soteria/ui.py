@@ -715,9 +715,12 @@ def show_chart(output: report_charts.ChartOutput, select_key: str | None = None)
     st.caption(output.summary)
     if output.caption:
         st.caption(output.caption)
-    with st.expander("Data table for this chart", expanded=False):
-        table(output.table)
-        st.caption(output.table.note.summary())
+    # The table is built only once opened: a data grid costs the browser about as much as a chart.
+    box = st.expander("Data table for this chart", key=f"table-{output.stem}", on_change="rerun")
+    if box.open:
+        with box:
+            table(output.table)
+            st.caption(output.table.note.summary())
     for col, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
         col.download_button(
             label,

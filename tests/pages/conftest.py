@@ -55,3 +55,11 @@ def param(at: AppTest, key: str) -> str:
     """One query parameter as the address shows it (AppTest gives a list or a string)."""
     value = at.query_params[key]
     return value[-1] if isinstance(value, list) else value
+
+
+def open_data_table(at: AppTest, stem: str) -> AppTest:
+    """Open a chart's "Data table for this chart" (built only once opened) and rerun."""
+    at.session_state[f"table-{stem}"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
