@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import areas, tiles, ui
+from soteria import areas, ui
 from soteria.charts import ChartText
 from soteria.domain import GRAINS
 
@@ -19,10 +19,7 @@ view = st.radio("Colour the tiles by", views, format_func=areas.MEASURES.get, ho
 ui.remember_choice("view", view)
 
 measure = ui.tile_measure(sel, view)
-fig = tiles.tile_map_chart(
-    measure.values, sel.grain, f"{areas.MEASURES[view]}: {GRAINS[sel.grain]}s", measure.colour_title,
-    subtitle=measure.subtitle, midpoint=measure.midpoint,
-)  # fmt: skip
+fig = ui.tile_map(sel, view)
 text = ChartText(f"{areas.MEASURES[view]}, by {GRAINS[sel.grain]}", measure.subtitle)
 names = dict(zip(measure.values["area_code"], measure.values["area_name"], strict=True))
 chosen = st.selectbox(

@@ -28,6 +28,7 @@ from soteria import (
     report_charts,
     similar,
     survival,
+    tiles,
 )
 from soteria import disclosure as dc
 from soteria.config import database_path
@@ -316,6 +317,26 @@ def _tile_measure(path: str, data_version: str, key: tuple[tuple[str, str], ...]
 def tile_measure(sel: compare.Selection, view: str) -> areas.TileMeasure:
     """What each tile of the area explorer shows for `view` ('change', 'effect', 'latest')."""
     return _tile_measure(str(store().path), version(), _key(sel), view)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _tile_map(path: str, data_version: str, key: tuple[tuple[str, str], ...], view: str) -> go.Figure:
+    sel = compare.Selection.from_query_params(dict(key))
+    measure: areas.TileMeasure = _tile_measure(path, data_version, key, view)  # type: ignore[assignment]
+    title = f"{areas.MEASURES[view]}: {GRAINS[sel.grain]}s"
+    return tiles.tile_map_chart(
+        measure.values,
+        sel.grain,
+        title,
+        measure.colour_title,
+        subtitle=measure.subtitle,
+        midpoint=measure.midpoint,
+    )
+
+
+def tile_map(sel: compare.Selection, view: str) -> go.Figure:
+    """The area explorer's tile map for `view`, cached until the data change. Treat it as read-only."""
+    return _tile_map(str(store().path), version(), _key(sel), view)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
