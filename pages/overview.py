@@ -17,7 +17,6 @@ for a in answer.answers(result):
     st.markdown(f":{a.colour}-badge[{a.word}] {a.sentence}")
 st.markdown(f"**Caveats.** {answer.caveats(result, ui.force_cps_area())}")
 
-st.subheader("Police referrals, pilot against control")
 ui.chart("referrals_pilot_vs_control", sel, measure="index")
 
 st.subheader("The pilot's effect, with 95% intervals")

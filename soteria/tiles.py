@@ -243,7 +243,17 @@ def tile_map_chart(
                 "cmax": cmax,
                 "color": [cmin],
                 "showscale": True,
-                "colorbar": {"title": {"text": colour_title, "side": "right"}, "thickness": 14, "len": 0.75},
+                # Below the map, not beside it: on a phone a side bar would take half the tiles' width.
+                "colorbar": {
+                    "title": {"text": colour_title, "side": "top"},
+                    "orientation": "h",
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": -0.02,
+                    "yanchor": "top",
+                    "thickness": 12,
+                    "len": 0.8,
+                },
             },
         )
     )
@@ -280,7 +290,7 @@ def tile_map_chart(
         plot_bgcolor="#FFFFFF",
         hovermode="closest",
         legend_title_text="Tile outline shows the pilot wave:",
-        margin={"r": 40},
+        margin={"r": 20, "b": 110},
     )
     fig.update_xaxes(visible=False, range=[-0.6, cols + 0.6], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-rows - 0.8, 0.6], fixedrange=True, scaleanchor="x", scaleratio=1)

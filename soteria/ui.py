@@ -714,10 +714,15 @@ def page_figure(output: report_charts.ChartOutput) -> go.Figure:
         fig = go.Figure(output.figure)
         top = fig.layout.margin.t or chart_style.BASE_MARGIN["t"]
         fig.update_layout(title=None, margin_t=max(int(top) - PAGE_TITLE_PX, 40))
+        if fig.layout.legend.title.text:  # a title above the keys lets them wrap on a phone
+            fig.update_layout(legend_title_side="top")
         output._cache["page"] = fig
     return output._cache["page"]
 
 
+# No mode bar: downloads sit under every chart, and on a phone the bar covered the legend. Dragging
+# still zooms and a double click resets.
+PAGE_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 PAGE_TITLE_PX = 80  # the title and subtitle lines an in-chart title takes
 
 
@@ -731,7 +736,7 @@ def show_chart(output: report_charts.ChartOutput, select_key: str | None = None)
         st.caption(output.text.subtitle)
     options = {"on_select": "rerun", "selection_mode": "points", "key": select_key} if select_key else {}
     event = st.plotly_chart(
-        page_figure(output), config={"displaylogo": False}, theme=None, alt=output.summary, **options
+        page_figure(output), config=PAGE_CHART_CONFIG, theme=None, alt=output.summary, **options
     )
     st.caption(output.summary)
     if output.caption:
