@@ -256,6 +256,9 @@ def load(
     return Load(ms=r["t"], goto_ms=r["origin"] + r["t"] - wall * 1000, charts=r["charts"], marks=r["marks"])
 
 
+FILTERS = "What to compare"  # the sidebar expander that holds the filters where they are folded
+
+
 def radio(page, label: str):  # noqa: ANN001, ANN201
     return page.locator("[data-testid='stSidebar'] [data-testid='stRadio']").filter(has_text=label).first
 
@@ -311,6 +314,11 @@ def redraws(browser, url: str, label: str, options: tuple[str, str], repeat: int
         page = context.new_page()
         page.goto(url, timeout=TIMEOUT_MS)
         r = wait_done(page, h1=True, min_charts=1, quiet=FIRST_QUIET_MS, timeout=TIMEOUT_MS)
+        folded = page.locator("[data-testid='stSidebar'] [data-testid='stExpander']").filter(has_text=FILTERS)
+        if folded.count():  # the Overview keeps its filters in a closed expander: open it first
+            folded.first.locator("summary").click()
+            radio(page, label).wait_for(timeout=TIMEOUT_MS)
+            r = wait_done(page, h1=True, min_charts=1, quiet=FIRST_QUIET_MS, timeout=TIMEOUT_MS)
         keys = r["keys"]
         out = Redraws(first_ms=0.0)
         for i in range(repeat + 2):

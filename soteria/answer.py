@@ -95,3 +95,9 @@ def caveats(result: EvaluationResult, force_cps_area: pl.DataFrame) -> str:
             "would make the pilot look weaker than it is (exclude them in the sidebar to check)"
         )
     return "; ".join(parts) + "."
+
+
+def markdown(result: EvaluationResult, force_cps_area: pl.DataFrame) -> str:
+    """The answer as the Overview shows it: one line per outcome with its badge, then the caveats."""
+    lines = [f"- :{a.colour}-badge[{a.word}] {a.sentence}" for a in answers(result)]
+    return "\n".join(lines) + f"\n\n**Caveats.** {caveats(result, force_cps_area)}"

@@ -501,9 +501,15 @@ def remember_choice(key: str, value: str) -> None:
 
 
 def selection_sidebar(
-    metric_choice: bool = True, frequency_choice: bool = True, keep_params: tuple[str, ...] = ()
+    metric_choice: bool = True,
+    frequency_choice: bool = True,
+    keep_params: tuple[str, ...] = (),
+    folded: bool = False,
 ) -> compare.Selection:
-    """Widgets for grain, period, frequency, pilot waves and excluded controls, mirrored in the URL."""
+    """Widgets for grain, period, frequency, pilot waves and excluded controls, mirrored in the URL.
+
+    `folded`: the widgets sit in a closed sidebar expander, drawn only once it is opened, with the
+    current choices in words under it (the Overview: the answer first, the filters one click away)."""
     asked = st.query_params.to_dict()
     last = st.session_state.get("_selection")
     if not set(asked) & set(compare.Selection().to_query_params()) and last:
@@ -523,8 +529,13 @@ def selection_sidebar(
     _seed("frequency", initial.frequency, outside)
     _seed("pilot_waves", [w for w in initial.pilot_waves if w in waves], outside)
     _seed("excluded_controls", list(initial.excluded_controls), outside)
-    with st.sidebar:
-        st.header("What to compare")
+    if folded:
+        box = st.sidebar.expander("What to compare", key="filters_open", on_change="rerun")
+        if not box.open:
+            return _remember(initial, keep_params, box)
+    with box if folded else st.sidebar:
+        if not folded:
+            st.header("What to compare")
         grain = st.radio("Compare by", list(GRAINS), format_func=GRAINS.get, key="grain")
         metric = initial.metric
         if metric_choice:
@@ -572,6 +583,17 @@ def selection_sidebar(
         st.error(str(exc))
         st.stop()
         raise
+    return _remember(sel, keep_params)
+
+
+def _remember(
+    sel: compare.Selection, keep_params: tuple[str, ...], folded_box: object = None
+) -> compare.Selection:
+    """Write the selection to the address and the session (and, with the filters folded, say it)."""
+    if folded_box is not None:
+        reg = register().filter(pl.col("area_kind") == sel.grain)
+        names = dict(zip(reg["area_code"], reg["area_name"], strict=True))
+        st.sidebar.caption(f"Now comparing: {sel.describe(names, index=False)}. Open to change.")
     kept = {k: st.query_params[k] for k in keep_params if k in st.query_params}  # a page's own choices
     st.query_params.from_dict({**sel.to_query_params(), **kept})
     st.session_state["_selection"] = sel.to_query_params()

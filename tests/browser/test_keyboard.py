@@ -82,11 +82,29 @@ def open_quietly(page: Page, url: str) -> None:
     page.add_style_tag(content=NO_TRANSITIONS)
 
 
+def open_filters_by_keyboard(page: Page) -> None:
+    """The Overview folds its filters into "What to compare": open it with Enter, then go back to the
+    top of the page with Shift+Tab, so that the walk starts where a keyboard user's does."""
+    press_tab_until(page, lambda w: "What to compare" in w["text"], "the folded filters")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("radiogroup", name="Compare by")).to_be_visible(timeout=LOAD)
+    wait_until_drawn(page)
+    for _ in range(MAX_TABS):
+        if page.evaluate("() => document.activeElement === document.body"):
+            return
+        if page.evaluate("() => document.activeElement.dataset.testid === 'stSkipToContent'"):
+            page.keyboard.press("Shift+Tab")  # before the first stop
+            return
+        page.keyboard.press("Shift+Tab")
+    raise AssertionError("Shift+Tab never reached the top of the page")
+
+
 @pytest.fixture(scope="module")
 def overview_walk(browser, app_url) -> list[Stop]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     open_quietly(page, app_url)
+    open_filters_by_keyboard(page)
     stops = tab_walk(page)
     context.close()
     return stops

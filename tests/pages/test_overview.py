@@ -1,4 +1,4 @@
-from tests.pages.conftest import chart_titles, plotly_specs
+from tests.pages.conftest import chart_titles, param, plotly_specs
 
 
 def test_overview_shows_three_headline_figures_and_coverage(open_page):
@@ -24,9 +24,10 @@ def test_overview_shows_three_headline_figures_and_coverage(open_page):
 
 def test_overview_answers_first_in_three_sentences_with_intervals_and_caveats(open_page):
     at = open_page("overview")
-    texts = [md.value for md in at.markdown]
-    lead = texts.index(next(t for t in texts if t.startswith(":")))
-    answers = texts[lead : lead + 3]
+    block = next(md.value for md in at.markdown if md.value.startswith("### The answer so far"))
+    answers, caveats = block.split("\n\n")[1:]
+    answers = [a.removeprefix("- ") for a in answers.splitlines()]
+    assert len(answers) == 3
     badges = [a[1:].split("]")[0].split("-badge[") for a in answers]
     cards = [md.value for md in at.markdown if md.value.startswith("**") and "randomisation p" in md.value]
     assert [word for _, word in badges] == [c[2:].split("**")[0] for c in cards]  # the cards' own words
@@ -34,19 +35,31 @@ def test_overview_answers_first_in_three_sentences_with_intervals_and_caveats(op
     assert all((colour != "gray") == (word == "Clear evidence") for colour, word in badges)
     assert answers[0].startswith(":green-badge[Clear evidence] Police referrals to the CPS: ")
     assert all("(95% interval " in a for a in answers)
-    caveats = texts[lead + 3]
     assert caveats.startswith("**Caveats.** Compared from 1 January 2019 to 10 July 2023")
     assert "the controls include CPS South East and CPS Wessex" in caveats
 
 
 def test_excluding_the_areas_with_their_own_work_changes_the_caveat(open_page):
     at = open_page("overview", excluded_controls="CPS-SE|CPS-WX")
-    caveats = next(md.value for md in at.markdown if md.value.startswith("**Caveats.**"))
+    caveats = next(md.value for md in at.markdown if "**Caveats.**" in md.value).split("**Caveats.**")[1]
     assert "CPS South East and CPS Wessex excluded from the control group" in caveats
     assert "improvement work" not in caveats
 
 
 def test_overview_follows_the_url(open_page):
     at = open_page("overview", grain="force")
-    assert at.radio[0].value == "force"
     assert at.query_params["grain"] == "force"
+    # The filters are folded on the Overview: said in words, drawn once opened.
+    now = next(c.value for c in at.sidebar.caption if c.value.startswith("Now comparing: "))
+    assert now.startswith("Now comparing: Police force areas")
+    assert not at.radio
+    at.session_state["filters_open"] = True
+    at.run()
+    assert at.radio[0].value == "force"
+    at.radio[0].set_value("cps_area").run()
+    assert param(at, "grain") == "cps_area"
+    assert "CPS Areas" in summaries_of(at)
+
+
+def summaries_of(at) -> str:
+    return " ".join(c.value for c in at.caption)
