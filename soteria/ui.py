@@ -532,7 +532,7 @@ def selection_sidebar(
     if folded:
         box = st.sidebar.expander("What to compare", key="filters_open", on_change="rerun")
         if not box.open:
-            return _remember(initial, keep_params, box)
+            return _remember(initial, keep_params, say=True)
     with box if folded else st.sidebar:
         if not folded:
             st.header("What to compare")
@@ -586,11 +586,9 @@ def selection_sidebar(
     return _remember(sel, keep_params)
 
 
-def _remember(
-    sel: compare.Selection, keep_params: tuple[str, ...], folded_box: object = None
-) -> compare.Selection:
-    """Write the selection to the address and the session (and, with the filters folded, say it)."""
-    if folded_box is not None:
+def _remember(sel: compare.Selection, keep_params: tuple[str, ...], say: bool = False) -> compare.Selection:
+    """Write the selection to the address and the session; `say`: also in words (filters folded)."""
+    if say:
         reg = register().filter(pl.col("area_kind") == sel.grain)
         names = dict(zip(reg["area_code"], reg["area_name"], strict=True))
         st.sidebar.caption(f"Now comparing: {sel.describe(names, index=False)}. Open to change.")
