@@ -32,11 +32,10 @@ st.markdown(area_view.role_sentence(role, sel))
 cols = st.columns(len(areas.MEASURES))
 for col, view in zip(cols, areas.MEASURES, strict=True):
     tile = ui.tile_measure(sel, view)
-    row = tile.values.filter(pl.col("area_code") == code).row(0, named=True)
-    shown = row["value"] is not None or row["label"] == areas.CONFIDENTIAL
-    col.metric(areas.MEASURES[view], row["label"] if shown else "n/a", help=tile.subtitle)
-    if not shown:
-        col.caption(row["label"].capitalize())
+    figure, note = areas.shown(tile.values.filter(pl.col("area_code") == code).row(0, named=True))
+    col.metric(areas.MEASURES[view], figure, help=tile.subtitle)
+    if note:
+        col.caption(note)
 
 by_area = ui.chart_output(f"{sel.metric}_by_area", sel).table
 arms = ui.chart_output(f"{sel.metric}_pilot_vs_control", sel).table
@@ -46,11 +45,9 @@ text = ChartText(
     f"{metric}: {name} against its control group and England and Wales",
     sel.describe(names),
 )
-start = role["pilot_start"] if role["pilot_start"] and role["pilot_start"] <= sel.end else None
-fig = area_view.area_chart(lines, name, start, text)
-table = lines.pivot(on="line", index="period", values="index").sort("period")
-table = table.rename({k: v for k, v in {"area": name, **area_view.LINE_LABELS}.items() if k in table.columns})
-ui.chart_block(fig, table, f"area_{code}", sel, area_view.summary(lines, name, sel.baseline_year), text)
+fig = area_view.area_chart(lines, name, area_view.start_in_window(role, sel), text)
+summary = area_view.summary(lines, name, sel.baseline_year)
+ui.chart_block(fig, area_view.table(lines, name), f"area_{code}", sel, summary, text)
 
 st.subheader("Most similar areas before the pilot")
 before = similar.first_pilot_start(ui.register())

@@ -76,6 +76,19 @@ def role_sentence(r: dict[str, object], sel: Selection) -> str:
     return f"{r['area_name']} is a control area{until} in this comparison ({started})."
 
 
+def start_in_window(r: dict[str, object], sel: Selection) -> date | None:
+    """The area's own start if it falls inside the comparison's window (marked on the chart)."""
+    start = r["pilot_start"]
+    return start if isinstance(start, date) and start <= sel.end else None
+
+
+def table(frame: pl.DataFrame, area_name: str) -> pl.DataFrame:
+    """The chart's lines side by side, one row per period, headed as the legend names them."""
+    wide = frame.pivot(on="line", index="period", values="index").sort("period")
+    names = {"area": area_name, **LINE_LABELS}
+    return wide.rename({k: v for k, v in names.items() if k in wide.columns})
+
+
 def _point(frame: pl.DataFrame, line: str, first: bool) -> tuple[date, float] | None:
     part = frame.filter(pl.col("line") == line, pl.col("index").is_not_null()).sort("period")
     if part.is_empty():

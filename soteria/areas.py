@@ -159,6 +159,15 @@ def tile_measure(
     return TileMeasure(values, colour_title, midpoint, subtitle, summary, table)
 
 
+def shown(row: dict[str, object]) -> tuple[str, str | None]:
+    """A tile's value as a headline figure: (figure, note). A withheld value stays `[c]`; an area the
+    measure does not apply to shows 'n/a' with the reason as the note."""
+    label = str(row["label"])
+    if row["value"] is not None or label == CONFIDENTIAL:
+        return label, None
+    return "n/a", label.capitalize()
+
+
 def _tile_summary(shown: pl.DataFrame, measure: str, n: int, kind: str) -> str:
     if shown.is_empty():
         return f"No {kind} has a value to show for this measure and selection."

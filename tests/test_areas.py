@@ -91,3 +91,9 @@ def test_window_text_names_the_last_twelve_months():
     quarterly = Selection(**{**SEL.__dict__, "frequency": "quarter"})
     per_q = per_area_series(values(), REGISTER, quarterly)
     assert areas.window_text(areas.latest_periods(per_q, quarterly), quarterly) == "Jan 2021 to Dec 2021"
+
+
+def test_a_tile_as_a_headline_figure():
+    assert areas.shown({"value": 12.0, "label": "+12%"}) == ("+12%", None)
+    assert areas.shown({"value": None, "label": "[c]"}) == ("[c]", None)
+    assert areas.shown({"value": None, "label": "not in the pilot group"}) == ("n/a", "Not in the pilot group")
