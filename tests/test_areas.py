@@ -96,4 +96,5 @@ def test_window_text_names_the_last_twelve_months():
 def test_a_tile_as_a_headline_figure():
     assert areas.shown({"value": 12.0, "label": "+12%"}) == ("+12%", None)
     assert areas.shown({"value": None, "label": "[c]"}) == ("[c]", None)
-    assert areas.shown({"value": None, "label": "not in the pilot group"}) == ("n/a", "Not in the pilot group")
+    not_pilot = {"value": None, "label": "not in the pilot group"}
+    assert areas.shown(not_pilot) == ("n/a", "Not in the pilot group")
