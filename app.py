@@ -28,4 +28,5 @@ if access.needs_sign_in:
     st.stop()
 CHANGE_PAGES = {"upload", "extracts", "pilot_register"}
 shown = [p for p in PAGES if access.can("change_data") or p.url_path not in CHANGE_PAGES]
-st.navigation(shown).run()
+with ui.gated_run(access):
+    st.navigation(shown).run()

@@ -8,7 +8,9 @@ a register edit is seen by every page on its next run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -201,10 +203,32 @@ def gate() -> Access:
     return who
 
 
+# app.py's gate result for the page it runs. A context variable, not session state: it ends with the
+# run even when the page stops (st.stop leaves session state unchangeable), and each session's script
+# thread has its own.
+_RUN_ACCESS: ContextVar[Access | None] = ContextVar("soteria_run_access", default=None)
+
+
+@contextmanager
+def gated_run(who: Access) -> Iterator[None]:
+    """Hand app.py's gate result to the page it runs, for this run only: the page's own checks then
+    need no second role lookup. Outside it (a page run without app.py) `run_access` gates afresh."""
+    token = _RUN_ACCESS.set(who)
+    try:
+        yield
+    finally:
+        _RUN_ACCESS.reset(token)
+
+
+def run_access() -> Access:
+    """This run's gate result: app.py's, or a fresh `gate()` when app.py did not gate this run."""
+    return _RUN_ACCESS.get() or gate()
+
+
 def require(action: str) -> Access:
     """Stop this run unless the user's role allows the action (server-side: whatever the navigation
     shows, a direct URL or a widget event from a session without the role gets only this message)."""
-    who = gate()
+    who = run_access()
     if who.needs_sign_in:
         sign_in_page()
     if not who.can(action):
@@ -459,7 +483,7 @@ def page_header(title: str, lead: str) -> None:
     st.html(ACCESSIBILITY_CSS)
     st.session_state["_new_page"] = st.session_state.get("_page") != title
     st.session_state["_page"] = title
-    who = gate()
+    who = run_access()
     if who.needs_sign_in:
         sign_in_page()
     _account(who)

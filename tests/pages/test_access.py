@@ -181,3 +181,20 @@ def test_the_extract_log_records_the_signed_in_email(tmp_path, monkeypatch) -> N
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert open_store(db).extracts()["loaded_by"].to_list() == ["ev@example.org"]
+
+
+def test_roles_are_looked_up_once_per_run_and_afresh_on_every_run(app, monkeypatch) -> None:
+    from soteria.storage import Store
+
+    lookups = []
+    user_roles = Store.user_roles
+    monkeypatch.setattr(Store, "user_roles", lambda self: lookups.append(1) or user_roles(self))
+    at = app("ev@example.org", page="upload")
+    assert at.title[0].value == "Upload an extract"
+    assert len(lookups) == 1  # app.py's gate; the page's own checks reuse it within the run
+    # A role taken away applies on the very next run, whichever script runs (AppTest reruns the page
+    # script itself, without app.py: the page then gates on its own).
+    at.secrets["soteria"] = {"roles": {"ev@example.org": "viewer"}}
+    at.run()
+    assert any("does not allow you to load, undo or change data" in e.value for e in at.error)
+    assert not at.get("file_uploader")
