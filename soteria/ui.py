@@ -742,6 +742,7 @@ def table(published_table: dc.Published) -> None:
         st.caption("  \n".join(legend))
 
 
+TABLE_AND_DOWNLOADS = "Data table and downloads for this chart"
 DOWNLOADS = (
     ("png", "Download chart (PNG)"),
     ("svg", "Download chart (SVG)"),
@@ -764,17 +765,17 @@ def page_figure(output: report_charts.ChartOutput) -> go.Figure:
     return output._cache["page"]
 
 
-# No mode bar: downloads sit under every chart, and on a phone the bar covered the legend. Dragging
-# still zooms and a double click resets.
+# No mode bar: downloads sit in the expander under every chart, and on a phone the bar covered the
+# legend. Dragging still zooms and a double click resets.
 PAGE_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 PAGE_TITLE_PX = 80  # the title and subtitle lines an in-chart title takes
 
 
 def show_chart(output: report_charts.ChartOutput, select_key: str | None = None) -> object:
-    """A chart under its title as a heading, its one-sentence summary, its data table (the text
-    alternative, after disclosure control, with the symbol legend) and its downloads: PNG, SVG and PDF
-    from the export server, CSV and Excel of the published table. Every download is made only when
-    clicked. With `select_key`, clicking a point reruns the page and the selection is returned."""
+    """A chart under its title as a heading, its one-sentence summary, and one click away its data table
+    (the text alternative, after disclosure control, with the symbol legend) and its downloads: PNG, SVG
+    and PDF from the export server, CSV and Excel of the published table. Every download is made only
+    when clicked. With `select_key`, clicking a point reruns the page and the selection is returned."""
     st.markdown(f"#### {output.text.title}")
     if output.text.subtitle:
         st.caption(output.text.subtitle)
@@ -785,21 +786,22 @@ def show_chart(output: report_charts.ChartOutput, select_key: str | None = None)
     st.caption(output.summary)
     if output.caption:
         st.caption(output.caption)
-    # The table is built only once opened: a data grid costs the browser about as much as a chart.
-    box = st.expander("Data table for this chart", key=f"table-{output.stem}", on_change="rerun")
+    # The table and downloads are built only once opened: a data grid costs the browser about as much as
+    # a chart, and five buttons under every chart were five more tab stops and elements on each load.
+    box = st.expander(TABLE_AND_DOWNLOADS, key=f"table-{output.stem}", on_change="rerun")
     if box.open:
         with box:
             table(output.table)
             st.caption(output.table.note.summary())
-    for col, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
-        col.download_button(
-            label,
-            data=_download(output, fmt),
-            file_name=output.file_name(fmt),
-            mime=report_charts.EXPORT_FORMATS[fmt],
-            on_click="ignore",
-            key=f"download-{output.stem}-{fmt}",
-        )
+            for col, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+                col.download_button(
+                    label,
+                    data=_download(output, fmt),
+                    file_name=output.file_name(fmt),
+                    mime=report_charts.EXPORT_FORMATS[fmt],
+                    on_click="ignore",
+                    key=f"download-{output.stem}-{fmt}",
+                )
     return event
 
 

@@ -21,7 +21,8 @@ def test_browse_overview_then_charts(page, app_url):
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart.locator("svg.main-svg").first).to_be_visible(timeout=LOAD)
     expect(chart.locator("g.trace").first).to_be_attached()
-    expect(page.get_by_role("button", name="Download chart (PNG)").first).to_be_visible()
+    page.get_by_text("Data table and downloads for this chart").first.click()
+    expect(page.get_by_role("button", name="Download chart (PNG)").first).to_be_visible(timeout=LOAD)
 
     page.get_by_role("link", name="Report-to-file times").click()
     expect(page.get_by_role("heading", name="Report-to-file times")).to_be_visible(timeout=LOAD)

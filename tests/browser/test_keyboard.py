@@ -21,6 +21,7 @@ from tests.browser_support import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
 MAX_TABS = 200
+TABLE_AND_DOWNLOADS = "Data table and downloads for this chart"  # the expander under every chart
 SIDEBAR_CONTROLS = {  # widget label -> how many tab stops at least (the slider has two handles)
     "Compare by": 1,
     "Period": 2,
@@ -181,9 +182,7 @@ def test_keyboard_journey_overview_to_referral_chart_table_and_download(page, ap
     frequency_radio(page)
     change_by_key(page, "ArrowRight", "quarter")
 
-    press_tab_until(
-        page, lambda w: w["text"].endswith("Data table for this chart"), "the data table expander"
-    )
+    press_tab_until(page, lambda w: w["text"].endswith(TABLE_AND_DOWNLOADS), "the data table expander")
     page.keyboard.press("Enter")
     table = page.locator("[data-testid='stExpander']").first.locator("[data-testid='stDataFrame']")
     expect(table).to_be_visible(timeout=LOAD)
@@ -205,9 +204,7 @@ def test_frequency_can_be_changed_back_and_forth_by_keyboard(page, app_url):
 
 def test_data_table_toolbar_shows_focus(page, app_url):
     open_quietly(page, f"{app_url}/referrals")
-    press_tab_until(
-        page, lambda w: w["text"].endswith("Data table for this chart"), "the data table expander"
-    )
+    press_tab_until(page, lambda w: w["text"].endswith(TABLE_AND_DOWNLOADS), "the data table expander")
     page.keyboard.press(" ")  # Space opens it too
     expect(
         page.locator("[data-testid='stExpander']").first.locator("[data-testid='stDataFrame']")

@@ -57,9 +57,13 @@ def param(at: AppTest, key: str) -> str:
     return value[-1] if isinstance(value, list) else value
 
 
-def open_data_table(at: AppTest, stem: str) -> AppTest:
-    """Open a chart's "Data table for this chart" (built only once opened) and rerun."""
-    at.session_state[f"table-{stem}"] = True
+def open_data_table(at: AppTest, stem: str | None = None) -> AppTest:
+    """Open a chart's "Data table and downloads for this chart" (built only once opened), or every
+    chart's when no stem is given, and rerun."""
+    keys = [f"table-{stem}"] if stem else [k for k in at.session_state.keys() if str(k).startswith("table-")]
+    assert keys, "no chart on this page"
+    for key in keys:
+        at.session_state[key] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

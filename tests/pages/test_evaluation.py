@@ -1,6 +1,6 @@
 """The Evaluation page on the demo database: headlines with intervals, charts, checks and methods."""
 
-from tests.pages.conftest import chart_titles, plotly_specs
+from tests.pages.conftest import chart_titles, open_data_table, plotly_specs
 
 FINDING = "After the pilot began"
 
@@ -36,7 +36,7 @@ def test_headlines_event_study_synthetic_control_survival_and_methods(open_page)
     assert "Parallel trends" in body and "Plain two-way fixed effects" in body
     naive = next(d.value for d in at.dataframe if "Method" in d.value.columns)
     assert any("Plain two-way fixed effects" in m for m in naive["Method"])
-    labels = {b.label for b in at.get("download_button")}
+    labels = {b.label for b in open_data_table(at).get("download_button")}
     assert {"Download chart (PNG)", "Download chart (SVG)", "Download data (CSV)"} <= labels
 
 
