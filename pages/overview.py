@@ -22,8 +22,9 @@ st.subheader("The pilot's effect, with 95% intervals")
 cols = st.columns(3)
 for col, card in zip(cols, summaries.headline_cards(result), strict=True):
     with col.container(border=True):
-        st.metric(card.label, card.value, card.delta, delta_color="off", delta_arrow="off", help=card.help)
-        st.markdown(card.sentence)
+        # Markdown, not st.metric: the same words with one element fewer per card and no metric bundle
+        # to fetch before the page has drawn (benchmarks/bench_browser.py).
+        st.markdown(card.markdown(), help=card.help)
 st.markdown("[How these are estimated, and the checks on them](evaluation) · [Each area on a map](areas)")
 
 st.subheader("What the data covers")

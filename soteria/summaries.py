@@ -22,6 +22,11 @@ class Card:
     sentence: str
     help: str
 
+    def markdown(self) -> str:
+        """The card as one Markdown block: the label, the figure with its interval, the sentence."""
+        figure = f"**{self.value}**" + (f", {self.delta}" if self.delta else "")
+        return f"{self.label}  \n{figure}\n\n{self.sentence}"
+
 
 def _month(d: date | None) -> str:
     return d.strftime("%b %Y") if d else "n/a"
@@ -169,4 +174,3 @@ def coverage(span: dict[str, Any], latest: dict[str, Any] | None) -> str:
         f"{span['first_reported'] or 'n/a'} to {span['last_reported'] or 'n/a'}, as of "
         f"{span['cases_as_of'] or 'n/a'}; {extract}."
     )
-

@@ -1,22 +1,32 @@
 from tests.pages.conftest import chart_titles, param, plotly_specs
 
+CARD_LABELS = (
+    "Police referrals: pilot effect",
+    "Report to file: filed within a year",
+    "Charge rate: pilot effect",
+)
+
+
+def headline_cards(at) -> list:  # noqa: ANN001
+    """The Overview's three headline cards (Markdown blocks that start with their label)."""
+    return [md for md in at.markdown if md.value.startswith(CARD_LABELS)]
+
 
 def test_overview_shows_three_headline_figures_and_coverage(open_page):
     at = open_page("overview")
     assert "Synthetic demonstration data" in at.warning[0].value
-    labels = [m.label for m in at.metric]
-    assert labels == [
-        "Police referrals: pilot effect",
-        "Report to file: filed within a year",
-        "Charge rate: pilot effect",
-    ]
-    # effects estimated against the control areas, each with its interval and a confidence word
-    assert all(m.value != "n/a" for m in at.metric)
-    for m in at.metric:
-        assert m.value == "Not a finding" or "95% interval" in m.proto.delta
+    cards = headline_cards(at)
+    assert [c.value.split("  \n")[0] for c in cards] == list(CARD_LABELS)
+    # effects estimated against the control areas, each with its interval, a confidence word and the
+    # method one hover or focus away
     words = ("Clear evidence", "Some evidence", "No clear difference", "Assumptions fail")
-    cards = [md.value for md in at.markdown if any(md.value.startswith(f"**{w}") for w in words)]
-    assert len(cards) == 3 and all("randomisation p =" in c or "Assumptions fail" in c for c in cards)
+    for card in cards:
+        figure, sentence = card.value.split("  \n")[1].split("\n\n")
+        assert "n/a" not in figure and ("95% interval" in figure or figure == "**Not a finding**")
+        assert sentence.startswith(tuple(f"**{w}" for w in words))
+        assert "randomisation p =" in sentence or "Assumptions fail" in sentence
+        assert "randomisation inference" in card.proto.help
+    assert not at.metric
     assert any("case timelines" in md.value for md in at.markdown)
     assert chart_titles(at) == ["Police referrals to the CPS: pilot against control areas"]
     assert len(plotly_specs(at)) == 1
@@ -29,7 +39,7 @@ def test_overview_answers_first_in_three_sentences_with_intervals_and_caveats(op
     answers = [a.removeprefix("- ") for a in answers.splitlines()]
     assert len(answers) == 3
     badges = [a[1:].split("]")[0].split("-badge[") for a in answers]
-    cards = [md.value for md in at.markdown if md.value.startswith("**") and "randomisation p" in md.value]
+    cards = [c.value.split("\n\n")[1] for c in headline_cards(at)]
     assert [word for _, word in badges] == [c[2:].split("**")[0] for c in cards]  # the cards' own words
     # colour only where the evidence is clear; the demo's referral effect is clear and positive
     assert all((colour != "gray") == (word == "Clear evidence") for colour, word in badges)
