@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import answer, summaries, ui
+from soteria import summaries, ui
 from soteria.compare import Selection
 
 ui.page_header(
@@ -14,7 +14,7 @@ result = ui.evaluation(sel)
 
 # One element for the heading and the whole answer: each element costs the browser a render before the
 # chart's turn (measured by benchmarks/bench_browser.py).
-st.markdown("### The answer so far\n\n" + answer.markdown(result, ui.force_cps_area()))
+st.markdown("### The answer so far\n\n" + ui.answer_markdown(sel))
 
 ui.chart("referrals_pilot_vs_control", sel, measure="index")
 

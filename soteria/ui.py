@@ -20,6 +20,7 @@ import polars as pl
 import streamlit as st
 
 from soteria import (
+    answer,
     areas,
     auth,
     chart_style,
@@ -288,6 +289,27 @@ def register() -> pl.DataFrame:
     return _register(str(store().path), version())
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _register_words(path: str, data_version: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+    reg = _register(path, data_version)
+    waves = reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()
+    names = {
+        grain: dict(zip(part["area_code"], part["area_name"], strict=True))
+        for (grain,), part in reg.partition_by("area_kind", as_dict=True).items()
+    }
+    return waves, names
+
+
+def register_waves() -> list[str]:
+    """The register's waves, earliest start first (once per data version: every page run needs them)."""
+    return _register_words(str(store().path), version())[0]
+
+
+def area_names(grain: str) -> dict[str, str]:
+    """area_code -> area_name for one grain (once per data version)."""
+    return _register_words(str(store().path), version())[1].get(grain, {})
+
+
 def values(grain: str) -> pl.DataFrame:
     return _values(str(store().path), version(), grain)
 
@@ -398,6 +420,19 @@ def evaluation(sel: compare.Selection, control: str = "notyet") -> evaluation_ru
         st.error(f"No evaluation for these choices: {exc}.")
         st.stop()
         raise
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _answer(path: str, data_version: str, key: tuple[tuple[str, str], ...]) -> str:
+    result = _evaluation(path, data_version, key, "notyet")
+    return answer.markdown(result, _force_cps_area(path, data_version))  # type: ignore[arg-type]
+
+
+def answer_markdown(sel: compare.Selection) -> str:
+    """The Overview's answer in words (soteria.answer) for the selection: once per data version and
+    choices, like the evaluation it reads. Call `evaluation(sel)` first: it stops the page when no
+    evaluation can be made."""
+    return _answer(str(store().path), version(), _key(replace(sel, metric="referrals", frequency="month")))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -545,8 +580,7 @@ def selection_sidebar(
     # Seed the widgets when the address changed from outside this session (a shared link, a page link)
     # or the page is new: widgets are per page, so the last page's widget state does not carry over.
     outside = initial.to_query_params() != last or _new_page()
-    reg = register()
-    waves = reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()
+    waves = register_waves()
     _seed("grain", initial.grain, outside)
     _seed("metric", initial.metric, outside)
     _seed("period", (initial.start, initial.end), outside)
@@ -579,6 +613,7 @@ def selection_sidebar(
                 key="frequency",
             )
         pilot_waves = st.multiselect("Pilot group: areas that started in", waves, key="pilot_waves")
+        reg = register()
         candidates = reg.filter(pl.col("area_kind") == grain, ~pl.col("wave").is_in(pilot_waves))
         names = dict(zip(candidates["area_code"], candidates["area_name"], strict=True))
         # A change of grain or pilot group can leave excluded areas that are no longer candidates.
@@ -613,9 +648,8 @@ def selection_sidebar(
 def _remember(sel: compare.Selection, keep_params: tuple[str, ...], say: bool = False) -> compare.Selection:
     """Write the selection to the address and the session; `say`: also in words (filters folded)."""
     if say:
-        reg = register().filter(pl.col("area_kind") == sel.grain)
-        names = dict(zip(reg["area_code"], reg["area_name"], strict=True))
-        st.sidebar.caption(f"Now comparing: {sel.describe(names, index=False)}. Open to change.")
+        words = sel.describe(area_names(sel.grain), index=False)
+        st.sidebar.caption(f"Now comparing: {words}. Open to change.")
     kept = {k: st.query_params[k] for k in keep_params if k in st.query_params}  # a page's own choices
     st.query_params.from_dict({**sel.to_query_params(), **kept})
     st.session_state["_selection"] = sel.to_query_params()
