@@ -318,6 +318,11 @@ def _key(sel: compare.Selection) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(sel.to_query_params().items()))
 
 
+def _evaluation_key(sel: compare.Selection) -> tuple[tuple[str, str], ...]:
+    # The evaluation uses neither the metric nor the frequency: one cache entry for all of them.
+    return _key(report_charts.evaluation_selection(sel))
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _computed(path: str, data_version: str, what: str, key: tuple[tuple[str, str], ...]) -> object:
     sel = compare.Selection.from_query_params(dict(key))
@@ -413,7 +418,7 @@ def _evaluation(path: str, data_version: str, key: tuple[tuple[str, str], ...], 
 def evaluation(sel: compare.Selection, control: str = "notyet") -> evaluation_run.EvaluationResult:
     """Every estimate for the selection (grain, window, pilot waves, excluded controls) and control
     definition, cached until the data change; stops the page with the reason if none can be made."""
-    key = _key(replace(sel, metric="referrals", frequency="month"))  # the evaluation uses neither
+    key = _evaluation_key(sel)
     try:
         return _evaluation(str(store().path), version(), key, control)  # type: ignore[return-value]
     except ValueError as exc:
@@ -432,7 +437,7 @@ def answer_markdown(sel: compare.Selection) -> str:
     """The Overview's answer in words (soteria.answer) for the selection: once per data version and
     choices, like the evaluation it reads. Call `evaluation(sel)` first: it stops the page when no
     evaluation can be made."""
-    return _answer(str(store().path), version(), _key(replace(sel, metric="referrals", frequency="month")))
+    return _answer(str(store().path), version(), _evaluation_key(sel))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -445,7 +450,7 @@ def _evaluation_chart(
 def evaluation_chart(sel: compare.Selection, control: str, chart: str) -> evaluation_charts.ChartSpec:
     """An evaluation figure with its table and texts (``evaluation_charts.chart``), built once per data
     version and choices: building plotly figures costs more than a page rerun may."""
-    key = _key(replace(sel, metric="referrals", frequency="month"))
+    key = _evaluation_key(sel)
     return _evaluation_chart(str(store().path), version(), key, control, chart)
 
 
@@ -716,8 +721,7 @@ class _PageData:
         return _provenance(self.path, self.data_version)
 
     def evaluation(self, sel: compare.Selection):  # noqa: ANN201 - an EvaluationResult
-        key = _key(report_charts.evaluation_selection(sel))
-        return _evaluation(self.path, self.data_version, key, "notyet")
+        return _evaluation(self.path, self.data_version, _evaluation_key(sel), "notyet")
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
