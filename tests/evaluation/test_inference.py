@@ -102,7 +102,12 @@ def test_invert_matches_grid_on_arbitrary_inputs(s, data):
     d = np.array(data.draw(st.lists(st.floats(-2, 2), min_size=len(s), max_size=len(s))))
     d[0] = 1.0
     lo, hi, _ = invert(s0, d, 0.2)
-    grid = np.linspace(-60, 60, 6001)
+    # The p-value steps where |s0_i - tau d_i| = |s0_0 - tau d_0|; an accepted piece can be narrower than
+    # the grid's step, so the grid also probes just either side of every such point.
+    u, v = np.concatenate([s0 - s0[0], s0 + s0[0]]), np.concatenate([d - d[0], d + d[0]])
+    steps = (u / np.where(v == 0, np.nan, v))[np.abs(v) > 1e-12]
+    steps = steps[np.abs(steps) < 60]
+    grid = np.unique(np.concatenate([np.linspace(-60, 60, 6001), steps - 1e-7, steps + 1e-7]))
     stat = np.abs(s0[None, :] - grid[:, None] * d[None, :])
     pv = (stat >= stat[:, :1] - 1e-9).mean(1)
     acc = grid[pv > 0.2]
