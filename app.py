@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import ui
+from soteria import ui_access
 
 st.set_page_config(page_title="Operation Soteria evaluation", page_icon=":material/balance:", layout="wide")
 
@@ -22,11 +22,12 @@ PAGES = [
 
 # Who may do what is checked on every run, before any page: a signed-out user gets the sign-in page and
 # nothing else; a viewer's navigation has no page that changes data (and those pages refuse them anyway).
-access = ui.gate()
+access = ui_access.gate()
 if access.needs_sign_in:
-    st.navigation([st.Page(ui.sign_in_page, title="Sign in", url_path="sign-in")], position="hidden").run()
+    sign_in = st.Page(ui_access.sign_in_page, title="Sign in", url_path="sign-in")
+    st.navigation([sign_in], position="hidden").run()
     st.stop()
 CHANGE_PAGES = {"upload", "extracts", "pilot_register"}
 shown = [p for p in PAGES if access.can("change_data") or p.url_path not in CHANGE_PAGES]
-with ui.gated_run(access):
+with ui_access.gated_run(access):
     st.navigation(shown).run()

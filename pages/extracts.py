@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import archive, ui, undo
+from soteria import archive, ui, ui_access, undo
 from soteria import extract_views as views
 
 ui.page_header(
@@ -10,7 +10,7 @@ ui.page_header(
     "Every file loaded, newest first, with who loaded it and when. Choose one to download the file exactly "
     "as it was loaded, or to undo it: undo puts back exactly what was stored before that load.",
 )
-ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
+ui_access.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 state = st.session_state
 if "extracts_message" in state:
     st.success(state.pop("extracts_message"))
@@ -47,7 +47,7 @@ st.markdown(plan.message)
 confirmed = st.checkbox(f"Yes, undo extract {chosen}")
 if st.button(f"Undo extract {chosen}", type="primary", disabled=not confirmed):
     try:
-        counts = undo.undo(store, chosen, ui.current_user())
+        counts = undo.undo(store, chosen, ui_access.current_user())
     except undo.UndoRefused as exc:
         st.error(str(exc))
         st.stop()

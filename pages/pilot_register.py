@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from soteria import export, register, ui
+from soteria import export, register, ui, ui_access
 
 ui.page_header(
     "Pilot register",
     "Which areas joined the pilot, in which wave and on which date. Every page follows this table. "
     "Rows marked as an assumption are not confirmed by a public source.",
 )
-ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
+ui_access.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 store = ui.store()
 current = ui.register()
 edited = st.data_editor(
@@ -40,7 +40,7 @@ if st.button("Save changes", type="primary"):
         )
         st.markdown("\n".join(f"- {p}" for p in problems[:50]))
         st.stop()
-    changed = store.replace_pilot_register(typed, changed_by=ui.current_user())
+    changed = store.replace_pilot_register(typed, changed_by=ui_access.current_user())
     st.success(f"Saved: {changed} area(s) changed. Every page now uses the new register.")
 
 with st.expander("Change history"):

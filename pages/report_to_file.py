@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import summaries, ui
+from soteria import summaries, ui, ui_charts
 
 ui.page_header(
     "Report-to-file times",
@@ -19,9 +19,9 @@ if ui.computed("km_curves", sel).is_empty():
 ui.chart("report_to_file_km", sel)
 
 st.subheader("Median days from report to file")
-ui.table(ui.published("km_summary", sel))
+ui_charts.table(ui.published("km_summary", sel))
 st.subheader("Numbers at risk")
 st.caption("Cases still without a file and still followed at each day since report.")
-ui.table(ui.published("numbers_at_risk", sel))
+ui_charts.table(ui.published("numbers_at_risk", sel))
 with st.expander("How these figures are made"):
     st.markdown(summaries.REPORT_TO_FILE_METHOD)

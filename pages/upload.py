@@ -3,7 +3,7 @@
 import streamlit as st
 
 from soteria import extract_views as views
-from soteria import ingest, readers, ui
+from soteria import ingest, readers, ui, ui_access
 from soteria.storage import ExtractConflict
 
 ui.page_header(
@@ -13,7 +13,7 @@ ui.page_header(
     "checked and you see exactly what would change before anything is stored; nothing is stored if any "
     "row fails. Every load can be undone on the Extracts page.",
 )
-ui.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
+ui_access.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 state = st.session_state
 state.setdefault("upload_round", 0)
 if "upload_message" in state:
@@ -89,7 +89,7 @@ if commit_column.button("Commit this extract", type="primary"):
     bar = st.progress(0.8, text="Committing")
     try:
         extract_id = ingest.commit(
-            store, parsed, ui.current_user(), shown, lambda label, f: bar.progress(f, text=label)
+            store, parsed, ui_access.current_user(), shown, lambda label, f: bar.progress(f, text=label)
         )
     except ExtractConflict as exc:
         st.error(str(exc))

@@ -1,17 +1,15 @@
-"""Streamlit glue shared by the pages: the store, caches keyed on the data version, shared widgets.
+"""Streamlit glue shared by the pages: caches keyed on the data version, the page header and the
+shared widgets.
 
-The only module in `soteria/` that imports streamlit. Caches hold polars frames (immutable, so
-sharing them between sessions is safe) and are keyed on the store's data version, so a commit or
-a register edit is seen by every page on its next run.
+With ui_store (the connection and the pinned data version), ui_access (who may do what) and ui_charts
+(a chart with its table and downloads), the only modules in `soteria/` that import streamlit. Caches
+hold polars frames (immutable, so sharing them between sessions is safe) and are keyed on the store's
+data version, so a commit or a register edit is seen by every page on its next run.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,8 +20,6 @@ import streamlit as st
 from soteria import (
     answer,
     areas,
-    auth,
-    chart_style,
     charts,
     compare,
     evaluation_charts,
@@ -34,251 +30,31 @@ from soteria import (
     tiles,
 )
 from soteria import disclosure as dc
-from soteria.config import database_path
-from soteria.demo import ensure_demo
 from soteria.domain import DEMO_LABEL, GRAINS, METRICS
 from soteria.evaluation import from_store as evaluation_run
-from soteria.storage import StorageError, Store, open_store
-
-
-@st.cache_resource(show_spinner="Preparing the database (first start builds the demo data)...")
-def _open(path: str) -> Store:
-    store = open_store(path)
-    ensure_demo(store)
-    return store
-
-
-def store() -> Store:
-    """The process's store; stops the page with a plain message if the database cannot be used."""
-    try:
-        opened = _open(str(database_path()))
-        if opened.closed:  # closed by a command in this process (a restore, tests): open it again
-            _open.clear()
-            opened = _open(str(database_path()))
-        return opened
-    except StorageError as exc:
-        st.error(str(exc))
-        st.stop()
-        raise  # unreachable: st.stop() raises
-
-
-def version() -> str:
-    """The data version this page run reads: pinned by page_header at the start of every page run, so
-    that a load or undo committing half-way through a run never shows the page two versions at once."""
-    pinned = st.session_state.get(_PINNED)
-    return pinned if isinstance(pinned, str) else store().data_version()
-
-
-_PINNED = "_soteria_data_version"
-
-
-def _pin_version() -> None:
-    st.session_state[_PINNED] = store().data_version()
-
-
-def _at(data_version: str, read: Callable[[], object]):  # noqa: ANN202 - returns what read returns
-    """Run read on one consistent snapshot of the store that is exactly data_version. If the data changed
-    since this page run began, the run starts again on the new version: nothing is cached under a
-    version it does not belong to, and no page run mixes two versions."""
-    with store().consistent() as seen:
-        if seen == data_version:
-            return read()
-    st.session_state[_PINNED] = seen
-    now = time.monotonic()
-    recent = [t for t in st.session_state.get("_soteria_restarts", []) if now - t < 30] + [now]
-    st.session_state["_soteria_restarts"] = recent
-    if len(recent) > 5:  # loads and undos faster than this page can run: say so rather than loop
-        st.info("The data are being changed right now (several loads or undos in a row). Reload in a moment.")
-        st.stop()
-    st.rerun()
-
-
-def current_user() -> str:
-    """Who is acting, as the extract log and the register history record it: the signed-in email, or
-    in local single-user mode $SOTERIA_USER / the operating-system user."""
-    return access().identity or auth.cli_identity()
-
-
-# -- who may do what (soteria/auth.py): checked on the server on every run -------------------------
-
-
-@dataclass(frozen=True)
-class Access:
-    identity: str | None  # the signed-in email (or local user); None when nobody is signed in
-    role: str | None  # viewer | evaluator | admin | None (no access)
-    sign_in: bool  # sign-in is configured ([auth] in secrets.toml)
-
-    @property
-    def needs_sign_in(self) -> bool:
-        return self.sign_in and self.identity is None
-
-    def can(self, action: str) -> bool:
-        return auth.can(self.role, action)
-
-
-def _secret_section(name: str) -> Mapping | None:
-    try:
-        return st.secrets[name] if name in st.secrets else None
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than answering "no"
-        return None
-
-
-def sign_in_configured() -> bool:
-    """Whether the deployment signs users in (OpenID Connect via st.login): an [auth] secrets section."""
-    return _secret_section("auth") is not None
-
-
-def _role_config() -> auth.RoleConfig:
-    try:
-        return auth.RoleConfig.from_mapping(_secret_section("soteria"))
-    except ValueError as exc:
-        st.error(f"The [soteria] roles in secrets.toml are wrong: {exc}. Nobody has access until fixed.")
-        st.stop()
-        raise
-
-
-def access() -> Access:
-    """The identity and role of this session's user (read fresh on every run: a revoked role applies
-    at once)."""
-    if not sign_in_configured():
-        identity = auth.cli_identity()
-        role = auth.resolve_role(identity, store().user_roles(), _role_config(), signed_in=False)
-        return Access(identity, role, sign_in=False)
-    if not st.user.is_logged_in:
-        return Access(None, None, sign_in=True)
-    claims = st.user.to_dict()
-    identity = next(
-        (str(claims[c]) for c in ("email", "preferred_username", "upn", "sub") if claims.get(c)), None
-    )
-    if identity is None:
-        return Access(None, None, sign_in=True)
-    role = auth.resolve_role(
-        identity, store().user_roles(), _role_config(), auth.groups_claim(claims), signed_in=True
-    )
-    return Access(identity, role, sign_in=True)
-
-
-def _login_provider() -> str | None:
-    section = _secret_section("auth") or {}
-    if "client_id" in section:
-        return None
-    return next((k for k, v in section.items() if isinstance(v, Mapping)), None)
-
-
-def sign_in_page() -> None:
-    """What a signed-out user sees, and nothing else."""
-    st.title("Operation Soteria evaluation")
-    st.markdown(
-        "This dashboard holds sensitive police and CPS case data. Sign in with your organisation account "
-        "to continue."
-    )
-    if st.button("Sign in", type="primary", key="sign-in"):
-        st.login(_login_provider())  # type: ignore[arg-type]
-    st.stop()
-
-
-def gate() -> Access:
-    """Run first on every script run: refuses a local-mode server that listens beyond this machine,
-    stops a signed-in user who has no role, and returns who is here (a signed-out user's Access says
-    `needs_sign_in`: show `sign_in_page` and nothing else)."""
-    if not sign_in_configured() and not auth.is_local_address(st.get_option("server.address")):
-        st.error(
-            "Refusing to run: sign-in is not configured, so this dashboard runs only as a local "
-            "single-user tool on 127.0.0.1, but the server listens on "
-            f"{st.get_option('server.address') or 'every network address'}. Start it with "
-            "`--server.address 127.0.0.1` (scripts/run.sh does), or configure sign-in ([auth] in "
-            ".streamlit/secrets.toml; see the README)."
-        )
-        st.stop()
-    who = access()
-    if who.needs_sign_in:
-        return who
-    if not who.can("view"):
-        st.error(
-            f"You are signed in as {who.identity}, but no role has been given to this account, so the "
-            "dashboard shows you nothing. Ask an admin for access."
-        )
-        if who.sign_in and st.button("Sign out", key="sign-out"):
-            st.logout()
-        st.stop()
-    return who
-
-
-# app.py's gate result for the page it runs. A context variable, not session state: it ends with the
-# run even when the page stops (st.stop leaves session state unchangeable), and each session's script
-# thread has its own.
-_RUN_ACCESS: ContextVar[Access | None] = ContextVar("soteria_run_access", default=None)
-
-
-@contextmanager
-def gated_run(who: Access) -> Iterator[None]:
-    """Hand app.py's gate result to the page it runs, for this run only: the page's own checks then
-    need no second role lookup. Outside it (a page run without app.py) `run_access` gates afresh."""
-    token = _RUN_ACCESS.set(who)
-    try:
-        yield
-    finally:
-        _RUN_ACCESS.reset(token)
-
-
-def run_access() -> Access:
-    """This run's gate result: app.py's, or a fresh `gate()` when app.py did not gate this run."""
-    return _RUN_ACCESS.get() or gate()
-
-
-def require(action: str) -> Access:
-    """Stop this run unless the user's role allows the action (server-side: whatever the navigation
-    shows, a direct URL or a widget event from a session without the role gets only this message)."""
-    who = run_access()
-    if who.needs_sign_in:
-        sign_in_page()
-    if not who.can(action):
-        st.error(
-            f"Your role ({who.role or 'none'}) does not allow you to {auth.ACTION_WORDS[action]}: this page "
-            f"needs the {auth.ACTIONS[action]} role. Ask an admin if you need it."
-        )
-        st.stop()
-    return who
-
-
-def plain(text: str) -> str:
-    """Text from a file, a token or a user, shown literally inside Markdown (no links, emphasis or
-    HTML): every Markdown punctuation character escaped."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$&" else c for c in text)
-
-
-def _account(who: Access) -> None:
-    with st.sidebar:
-        if who.sign_in:
-            st.caption(f"Signed in as **{plain(who.identity or '')}** ({who.role})")
-            if st.button("Sign out", key="sign-out"):
-                st.logout()
-                st.stop()
-        else:
-            st.caption(
-                f"**Local single-user mode**: no sign-in; only this computer can open the dashboard "
-                f"(127.0.0.1). Acting as {plain(who.identity or '')} ({who.role})."
-            )
+from soteria.ui_access import run_access, show_account, sign_in_page
+from soteria.ui_charts import show_chart
+from soteria.ui_store import at_version, pin_version, store, version
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _register(path: str, data_version: str) -> pl.DataFrame:
-    return _at(data_version, store().pilot_register)  # type: ignore[return-value]
+    return at_version(data_version, store().pilot_register)  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _values(path: str, data_version: str, grain: str) -> pl.DataFrame:
-    return _at(data_version, lambda: store().metric_values(list(METRICS), grain))  # type: ignore[return-value]
+    return at_version(data_version, lambda: store().metric_values(list(METRICS), grain))  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _cases(path: str, data_version: str) -> pl.DataFrame:
-    return _at(data_version, store().cases)  # type: ignore[return-value]
+    return at_version(data_version, store().cases)  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _force_cps_area(path: str, data_version: str) -> pl.DataFrame:
-    return _at(data_version, store().force_cps_area)  # type: ignore[return-value]
+    return at_version(data_version, store().force_cps_area)  # type: ignore[return-value]
 
 
 def force_cps_area() -> pl.DataFrame:
@@ -476,12 +252,13 @@ def control_choice() -> str:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _facts(path: str, data_version: str) -> tuple[bool, dict | None]:
     # Whether the data are the demo, and the latest extract: once per data version, not per chart.
-    return _at(data_version, lambda: (store().meta().get("dataset") == "demo", store().latest_extract()))  # type: ignore[return-value]
+    facts = lambda: (store().meta().get("dataset") == "demo", store().latest_extract())  # noqa: E731
+    return at_version(data_version, facts)  # type: ignore[return-value]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _coverage(path: str, data_version: str) -> tuple[dict, dict | None]:
-    return _at(data_version, lambda: (store().data_span(), store().latest_extract()))  # type: ignore[return-value]
+    return at_version(data_version, lambda: (store().data_span(), store().latest_extract()))  # type: ignore[return-value]
 
 
 def data_span() -> dict:
@@ -526,8 +303,8 @@ def page_header(title: str, lead: str) -> None:
     who = run_access()
     if who.needs_sign_in:
         sign_in_page()
-    _account(who)
-    _pin_version()
+    show_account(who)
+    pin_version()
     st.title(title)
     if is_demo():
         st.warning(f"**{DEMO_LABEL}.** Every figure on this page is made up for demonstration.", icon="⚠️")
@@ -726,7 +503,7 @@ class _PageData:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _provenance(path: str, data_version: str) -> report_charts.Provenance:
-    return _at(
+    return at_version(
         data_version,
         lambda: report_charts.Provenance(  # type: ignore[return-value]
             data_version, tuple(store().extracts().to_dicts()), store().meta().get("dataset") == "demo"
@@ -770,82 +547,6 @@ def published(name: str, sel: compare.Selection) -> dc.Published:
     if name == "numbers_at_risk":
         return report_charts.published_numbers_at_risk(data, sel, threshold)
     raise ValueError(f"unknown table {name!r}")
-
-
-def table(published_table: dc.Published) -> None:
-    """A published table as people read it, with the legend of any symbol it uses."""
-    st.dataframe(published_table.display(headings=True), hide_index=True)
-    legend = published_table.legend()
-    if legend:
-        st.caption("  \n".join(legend))
-
-
-TABLE_AND_DOWNLOADS = "Data table and downloads for this chart"
-DOWNLOADS = (
-    ("png", "Download chart (PNG)"),
-    ("svg", "Download chart (SVG)"),
-    ("pdf", "Download chart (PDF)"),
-    ("csv", "Download data (CSV)"),
-    ("xlsx", "Download data (Excel)"),
-)
-
-
-def page_figure(output: report_charts.ChartOutput) -> go.Figure:
-    """The figure without its in-chart title: on a page the title is a real heading (screen readers list
-    headings, not SVG text) and the subtitle a caption. Built once per cached chart."""
-    if "page" not in output._cache:
-        fig = go.Figure(output.figure)
-        top = fig.layout.margin.t or chart_style.BASE_MARGIN["t"]
-        fig.update_layout(title=None, margin_t=max(int(top) - PAGE_TITLE_PX, 40))
-        if fig.layout.legend.title.text:  # a title above the keys lets them wrap on a phone
-            fig.update_layout(legend_title_side="top")
-        output._cache["page"] = fig
-    return output._cache["page"]
-
-
-# No mode bar: downloads sit in the expander under every chart, and on a phone the bar covered the
-# legend. Dragging still zooms and a double click resets.
-PAGE_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
-PAGE_TITLE_PX = 80  # the title and subtitle lines an in-chart title takes
-
-
-def show_chart(output: report_charts.ChartOutput, select_key: str | None = None) -> object:
-    """A chart under its title as a heading, its one-sentence summary, and one click away its data table
-    (the text alternative, after disclosure control, with the symbol legend) and its downloads: PNG, SVG
-    and PDF from the export server, CSV and Excel of the published table. Every download is made only
-    when clicked. With `select_key`, clicking a point reruns the page and the selection is returned."""
-    st.markdown(f"#### {output.text.title}")
-    if output.text.subtitle:
-        st.caption(output.text.subtitle)
-    options = {"on_select": "rerun", "selection_mode": "points", "key": select_key} if select_key else {}
-    event = st.plotly_chart(
-        page_figure(output), config=PAGE_CHART_CONFIG, theme=None, alt=output.summary, **options
-    )
-    st.caption(output.summary)
-    if output.caption:
-        st.caption(output.caption)
-    # The table and downloads are built only once opened: a data grid costs the browser about as much as
-    # a chart, and five buttons under every chart were five more tab stops and elements on each load.
-    box = st.expander(TABLE_AND_DOWNLOADS, key=f"table-{output.stem}", on_change="rerun")
-    if box.open:
-        with box:
-            table(output.table)
-            st.caption(output.table.note.summary())
-            for col, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
-                col.download_button(
-                    label,
-                    data=_download(output, fmt),
-                    file_name=output.file_name(fmt),
-                    mime=report_charts.EXPORT_FORMATS[fmt],
-                    on_click="ignore",
-                    key=f"download-{output.stem}-{fmt}",
-                )
-    return event
-
-
-def _download(output: report_charts.ChartOutput, fmt: str) -> Callable[[], bytes]:
-    # Called only on click (Streamlit runs it lazily), so a page run never waits for Chromium.
-    return lambda: report_charts.export_chart(output, fmt)
 
 
 def report_pack(sel: compare.Selection, names: list[str], headlines: list[str]) -> report.Pack:

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UI_MODULES = {"soteria/ui.py"}
+UI_MODULES = {"soteria/ui.py", "soteria/ui_access.py", "soteria/ui_charts.py", "soteria/ui_store.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -26,6 +26,30 @@ def test_only_the_ui_layer_imports_streamlit():
         if str(p.relative_to(ROOT)) not in UI_MODULES and "streamlit" in imported_modules(p)
     ]
     assert offenders == []
+
+
+def test_the_ui_modules_depend_one_way():
+    """ui -> ui_access, ui_charts -> ui_store: the pieces the pages share never import the glue above."""
+    allowed = {
+        "ui_store": set(),
+        "ui_access": {"ui_store"},
+        "ui_charts": set(),
+        "ui": {"ui_store", "ui_access", "ui_charts"},
+    }
+    for name, may in allowed.items():
+        tree = ast.parse((ROOT / "soteria" / f"{name}.py").read_text())
+        used = {
+            node.module.removeprefix("soteria.")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("soteria.ui")
+        } | {
+            a.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "soteria"
+            for a in node.names
+            if a.name.startswith("ui")
+        }
+        assert used <= may, (name, used - may)
 
 
 def test_sql_lives_only_in_the_storage_module():

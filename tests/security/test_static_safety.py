@@ -127,8 +127,8 @@ def test_markup_from_a_file_is_shown_as_text_on_every_page(store, monkeypatch) -
 
 def test_every_page_runs_the_gate_and_change_pages_require_the_role() -> None:
     """Server-side checks cannot be forgotten: every page starts with ui.page_header (which runs
-    ui.gate: sign-in, role, local-mode address), and every page that changes data calls
-    ui.require("change_data") before anything else it does."""
+    the gate: sign-in, role, local-mode address), and every page that changes data calls
+    ui_access.require("change_data") before anything else it does."""
     change_pages = {"upload.py", "extracts.py", "pilot_register.py"}
     for page in (PROJECT_ROOT / "pages").glob("*.py"):
         calls = [
@@ -138,4 +138,4 @@ def test_every_page_runs_the_gate_and_change_pages_require_the_role() -> None:
         ]
         assert calls and calls[0] == "ui.page_header", page.name
         if page.name in change_pages:
-            assert calls[1:2] == ["ui.require"], page.name
+            assert calls[1:2] == ["ui_access.require"], page.name
