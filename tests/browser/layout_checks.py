@@ -21,17 +21,24 @@ def page_path(name: str) -> str:
     return "/" if name == "overview" else f"/{name}"
 
 
+DRAWN_JS = """() => {
+  const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+  return document.querySelectorAll("[data-testid='stSkeleton']").length === 0
+    && charts.every((c) => c.querySelector("svg.main-svg .trace, svg.main-svg .shapelayer path"));
+}"""
+
+
 def wait_until_drawn(page: Page) -> None:
-    """The page's script has finished (h1 shown, the run over, the status widget gone), charts drawn."""
+    """The page's script has finished (h1 shown, the run over, the status widget gone) and everything is
+    drawn: no element still a placeholder while its code loads (a chart is one until plotly's bundle
+    has arrived), every chart with its traces."""
     expect(page.locator("h1").first).to_be_visible(timeout=LOAD)
     # The status widget shows only after a script has run for a moment, so also wait for the run to end.
     expect(page.locator("[data-testid='stApp']")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=LOAD
     )
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=LOAD)
-    charts = page.locator("[data-testid='stPlotlyChart']")
-    if charts.count():
-        expect(charts.first.locator("svg.main-svg").first).to_be_visible(timeout=LOAD)
+    page.wait_for_function(DRAWN_JS, polling="raf", timeout=LOAD)
     page.evaluate("document.fonts.ready.then(() => true)")
 
 
@@ -118,6 +125,8 @@ def full_page_screenshot(page: Page, path: Path) -> None:
     )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 12_000))})
     try:
+        page.wait_for_function(DRAWN_JS, polling="raf", timeout=LOAD)  # charts redraw for the new size
+        page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         page.screenshot(path=str(path), full_page=True, animations="disabled", scale="css")
     finally:
         page.set_viewport_size(size)
