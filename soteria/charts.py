@@ -251,7 +251,7 @@ def km_chart(curves: pl.DataFrame, text: ChartText) -> go.Figure:
                 ),
             ))
     fig.add_traces(lines)
-    fig.update_xaxes(title_text="Days from report to police file reaching the CPS", rangemode="tozero",
+    fig.update_xaxes(title_text="Days from report to file at the CPS", rangemode="tozero",
                      showline=True, linecolor="#888888")
     fig.update_yaxes(title_text="Share of cases filed", range=[0, 1], tickformat=".0%")
     fig.update_layout(legend_title_text="Shaded: 95% interval.", legend_itemsizing="constant")

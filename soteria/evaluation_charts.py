@@ -56,7 +56,7 @@ def event_study_chart(frame: pl.DataFrame, y_label: str, step: str, text: ChartT
     fig.add_vline(x=-0.5, line=START_LINE, layer="below")
     fig.add_annotation(x=-0.5, y=1, xref="x", yref="paper", yanchor="bottom", text="Pilot starts",
                        showarrow=False, font={"size": 12, "color": "#333333"})  # fmt: skip
-    fig.update_xaxes(title_text=f"{step.capitalize()}s since the pilot start (0 = first {step} of the pilot)",
+    fig.update_xaxes(title_text=f"{step.capitalize()}s since the pilot start (0 = first)",
                      zeroline=False, showline=True, linecolor="#888888")  # fmt: skip
     fig.update_yaxes(title_text=y_label, zeroline=False)
     fig.update_layout(legend_title_text="Difference from what the controls predict:")

@@ -211,7 +211,7 @@ def test_km_four_step_lines_with_bands() -> None:
     assert widths["after pilot start"] > widths["before pilot start"]
     bands = [t for t in fig.data if t.fill == "tonexty"]
     assert len(bands) == 4 and all("rgba" in b.fillcolor for b in bands)
-    assert fig.layout.xaxis.title.text == "Days from report to police file reaching the CPS"
+    assert fig.layout.xaxis.title.text == "Days from report to file at the CPS"
     assert tuple(fig.layout.yaxis.range) == (0, 1) and fig.layout.yaxis.tickformat == ".0%"
     assert "at risk" in lines[0].hovertemplate
 

@@ -89,6 +89,16 @@ def test_every_chart_builds_and_stands_on_its_own(data, name: str) -> None:
     assert f"<b>{DEMO_LABEL}</b>" in texts and any("data version" in (t or "") for t in texts)
 
 
+PHONE_AXIS_CHARS = 42  # a 390 px phone leaves about 300 px of plot: about 42 characters at 14 px
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_every_horizontal_axis_title_fits_a_phone(data, name: str) -> None:
+    layout = build(name, data, SEL).figure.layout
+    titles = [layout[k].title.text for k in layout if k.startswith("xaxis") and layout[k].title.text]
+    assert all(len(t) <= PHONE_AXIS_CHARS for t in titles), titles
+
+
 def test_file_names_say_what_the_file_is(data) -> None:
     out = build("referrals_pilot_vs_control", data, SEL)
     assert out.file_name("png") == "referrals_pilot_vs_control_cps-area_2019-01_2023-06.png"
