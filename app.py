@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from soteria import ui_access
+from soteria.ui import access as ui_access
 
 st.set_page_config(page_title="Operation Soteria evaluation", page_icon=":material/balance:", layout="wide")
 

@@ -15,10 +15,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from soteria.compare import Selection, per_area_series, pilot_vs_control
+from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
+from soteria.analysis.survival import km_curves, summary, time_to_file
 from soteria.domain import METRICS
-from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
-from soteria.survival import km_curves, summary, time_to_file
+from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 RUNS = 7
 N_CASES = 150_000
@@ -30,9 +30,11 @@ def build() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     areas = read_areas()
     register = read_pilot_register().join(areas.select("area_code", "area_name", "area_kind"), on="area_code")
     months = pl.date_range(date(2018, 1, 1), date(2023, 6, 1), "1mo", eager=True)  # 66 months
-    values = (areas.select("area_code")
-              .join(pl.DataFrame({"month": months}), how="cross")
-              .join(pl.DataFrame({"metric": list(METRICS)}), how="cross"))
+    values = (
+        areas.select("area_code")
+        .join(pl.DataFrame({"month": months}), how="cross")
+        .join(pl.DataFrame({"metric": list(METRICS)}), how="cross")
+    )
     counts = rng.poisson(25, values.height).astype(float)
     counts[rng.random(values.height) < 0.02] = np.nan  # a few suppressed or missing cells
     values = values.with_columns(value=pl.Series(counts).fill_nan(None))
@@ -50,10 +52,12 @@ def build() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         days = (ordinals - date(1970, 1, 1).toordinal()).astype("int32")
         return pl.select(pl.when(pl.Series(keep)).then(pl.Series(days).cast(pl.Date))).to_series()
 
-    cases = pl.DataFrame({
-        "case_ref": [f"C{i:07d}" for i in range(N_CASES)],
-        "force_code": rng.choice(forces, N_CASES),
-    }).with_columns(
+    cases = pl.DataFrame(
+        {
+            "case_ref": [f"C{i:07d}" for i in range(N_CASES)],
+            "force_code": rng.choice(forces, N_CASES),
+        }
+    ).with_columns(
         reported_on=dates(reported, np.ones(N_CASES, dtype=bool)),
         file_submitted_on=dates(filed, has_file),
         closed_on=dates(closed, has_close),

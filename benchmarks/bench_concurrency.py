@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from soteria.config import SAMPLES_DIR  # noqa: E402
-from soteria.demo import build_demo  # noqa: E402
-from soteria.ingest import ingest_file  # noqa: E402
-from soteria.storage import Store, open_store  # noqa: E402
-from soteria.undo import undo  # noqa: E402
+from soteria.demo.build import build_demo  # noqa: E402
+from soteria.ingest.load import ingest_file  # noqa: E402
+from soteria.ingest.undo import undo  # noqa: E402
+from soteria.store.gateway import Store, open_store  # noqa: E402
 from tests.live_sessions import Session, served_app  # noqa: E402
 
 

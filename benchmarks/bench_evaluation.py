@@ -2,7 +2,7 @@
 
 1. ENGINE, cold: each repeat is a fresh Python process (nothing imported, nothing cached) that opens the
    database read-only, reads the metric values, case timelines, register and force-to-Area map, and
-   runs every estimate for all three outcomes (``soteria.evaluation.from_store.run_evaluation``):
+   runs every estimate for all three outcomes (``soteria.evaluation.run.run_evaluation``):
    staggered DiD with randomisation inference and its event study, bootstrap and TWFE for comparison,
    synthetic control with placebos for every pilot area (referrals and charge rate), and the survival
    analysis of every case (Kaplan-Meier, Aalen-Johansen, log-rank, RMST and the per-area comparison).
@@ -49,10 +49,10 @@ CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from datetime import date
-from soteria.compare import Selection
+from soteria.analysis.compare import Selection
 from soteria.domain import METRICS
-from soteria.evaluation.from_store import run_evaluation
-from soteria.storage import Store
+from soteria.evaluation.run import run_evaluation
+from soteria.store.gateway import Store
 t1 = time.perf_counter()
 db, control, end = sys.argv[1], sys.argv[2], sys.argv[3]
 store = Store(db, read_only=True)
@@ -127,8 +127,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-evaluation-") as folder:
         db = Path(args.db) if args.db else Path(folder) / "soteria.duckdb"
         if not args.db:
-            from soteria.demo import build_demo
-            from soteria.storage import Store
+            from soteria.demo.build import build_demo
+            from soteria.store.gateway import Store
 
             store = Store(db)
             summary = build_demo(store)

@@ -61,10 +61,19 @@ CHROMIUM_ARGS = [
 SELECTIONS: list[dict[str, str]] = [
     {},
     {"grain": "force", "frequency": "month"},
-    {"grain": "force", "frequency": "quarter", "pilot_waves": "2021 pathfinder|October 2022",
-     "metric": "charges"},
-    {"grain": "cps_area", "frequency": "month", "excluded_controls": "CPS-SE|CPS-WX",
-     "start": "2019-01-01", "end": "2024-06-30"},
+    {
+        "grain": "force",
+        "frequency": "quarter",
+        "pilot_waves": "2021 pathfinder|October 2022",
+        "metric": "charges",
+    },
+    {
+        "grain": "cps_area",
+        "frequency": "month",
+        "excluded_controls": "CPS-SE|CPS-WX",
+        "start": "2019-01-01",
+        "end": "2024-06-30",
+    },
 ]
 
 
@@ -195,11 +204,25 @@ def snapshot(to: Path) -> Path:
 
 def start_app(db: Path, log: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, "SOTERIA_DB": str(db)},
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=root, env={**os.environ, "SOTERIA_DB": str(db)}, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -270,8 +293,8 @@ def main() -> int:
         return 1
     from playwright.sync_api import sync_playwright
 
-    from soteria.demo import DEFAULT_CASES, build_demo
-    from soteria.storage import Store
+    from soteria.demo.build import DEFAULT_CASES, build_demo
+    from soteria.store.gateway import Store
 
     pages = navigation()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
@@ -284,8 +307,10 @@ def main() -> int:
         proc, url = start_app(db, Path(folder) / "streamlit.log", root)
         sampler = Sampler(proc.pid).start()
         idle_rss, _ = sampler.sample()
-        print(f"app pid {proc.pid} at {url}; database {'built by the app' if args.empty_db else 'prebuilt'}; "
-              f"pages: {', '.join(p for p, _ in pages)}; {len(SELECTIONS)} selections x {args.cycles} cycles")
+        print(
+            f"app pid {proc.pid} at {url}; database {'built by the app' if args.empty_db else 'prebuilt'}; "
+            f"pages: {', '.join(p for p, _ in pages)}; {len(SELECTIONS)} selections x {args.cycles} cycles"
+        )
         print(f"after start (idle): tree RSS {mb(idle_rss):.0f} MB")
         loads: dict[str, list[float]] = {}
         downloads = 0
@@ -303,16 +328,20 @@ def main() -> int:
                             if cycle == 1 and not sel and not args.no_export:
                                 downloads += download_charts(page)
                     rss, pss = sampler.sample()
-                    print(f"after cycle {cycle}: tree RSS now {mb(rss):.0f} MB, PSS now {mb(pss):.0f} MB; "
-                          f"app VmHWM so far {mb(sampler.app_hwm_kb):.0f} MB")
+                    print(
+                        f"after cycle {cycle}: tree RSS now {mb(rss):.0f} MB, PSS now {mb(pss):.0f} MB; "
+                        f"app VmHWM so far {mb(sampler.app_hwm_kb):.0f} MB"
+                    )
                 context.close()
                 browser.close()
         except Exception:
             kept = Path(tempfile.gettempdir()) / f"bench-memory-{proc.pid}.log"
             shutil.copy2(Path(folder) / "streamlit.log", kept)
             log = kept.read_text(errors="replace")
-            print(f"--- the app's log (last 4,000 characters; all of it in {kept}) ---\n{log[-4000:]}",
-                  file=sys.stderr)
+            print(
+                f"--- the app's log (last 4,000 characters; all of it in {kept}) ---\n{log[-4000:]}",
+                file=sys.stderr,
+            )
             raise
         finally:
             sampler.stop()
@@ -323,13 +352,19 @@ def main() -> int:
                 proc.kill()
     print("\nbrowser-observed page load (goto until every chart has drawn), median over all selections:")
     for name, seconds in loads.items():
-        print(f"  {name:<22} median {statistics.median(seconds):5.2f} s  max {max(seconds):5.2f} s"
-              f"  (n={len(seconds)})")
-    print(f"\nchart downloads rendered by the server: {downloads}; child processes seen: "
-          f"{len(sampler.hwm_kb) - 1}")
+        print(
+            f"  {name:<22} median {statistics.median(seconds):5.2f} s  max {max(seconds):5.2f} s"
+            f"  (n={len(seconds)})"
+        )
+    print(
+        f"\nchart downloads rendered by the server: {downloads}; child processes seen: "
+        f"{len(sampler.hwm_kb) - 1}"
+    )
     print(f"app VmHWM (Streamlit process alone):   {mb(sampler.app_hwm_kb):7.0f} MB")
-    print(f"tree VmHWM (app + children, summed):   {mb(sampler.tree_hwm_kb):7.0f} MB"
-          f"   target < {TARGET_MB:.0f} MB")
+    print(
+        f"tree VmHWM (app + children, summed):   {mb(sampler.tree_hwm_kb):7.0f} MB"
+        f"   target < {TARGET_MB:.0f} MB"
+    )
     print(f"tree RSS peak (sampled sum):           {mb(sampler.tree_rss_kb):7.0f} MB")
     print(f"tree PSS peak (sampled sum):           {mb(sampler.tree_pss_kb):7.0f} MB")
     peak = sampler.tree_hwm_kb

@@ -37,8 +37,8 @@ import streamlit as st  # noqa: E402
 from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from soteria.demo import DEFAULT_CASES, build_demo  # noqa: E402
-from soteria.storage import Store, close_stores  # noqa: E402
+from soteria.demo.build import DEFAULT_CASES, build_demo  # noqa: E402
+from soteria.store.gateway import Store, close_stores  # noqa: E402
 
 WARM_TARGET_MS = 200.0
 COLD_TARGET_MS = 2000.0
@@ -46,9 +46,11 @@ TIMEOUT_S = 120  # AppTest's default of 3 s is too short for a cold page on 150,
 FLOOR_SCRIPT = "import streamlit as st\nst.write('x')\n"
 FLOOR_NAME = "(floor: one-line page)"
 # Clearing the caches outside a script run logs a harmless warning each time.
-QUIET_LOGGERS = ("streamlit.runtime.caching.cache_data_api",
-                 "streamlit.runtime.caching.cache_resource_api",
-                 "streamlit.runtime.scriptrunner_utils.script_run_context")
+QUIET_LOGGERS = (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.caching.cache_resource_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+)
 
 
 @dataclass
@@ -126,8 +128,10 @@ def measure(pages: list[str | None], repeat: int, query: dict[str, str]) -> list
 
 def print_table(results: list[Result], floor: Result) -> list[str]:
     missed: list[str] = []
-    head = (f"{'page':<26}{'first run':>11}{'cold med':>10}{'warm med':>10}{'cold/warm':>11}"
-            f"{'cold-floor':>12}{'warm-floor':>12}{'cold min-max':>16}{'warm min-max':>15}  target")
+    head = (
+        f"{'page':<26}{'first run':>11}{'cold med':>10}{'warm med':>10}{'cold/warm':>11}"
+        f"{'cold-floor':>12}{'warm-floor':>12}{'cold min-max':>16}{'warm min-max':>15}  target"
+    )
     print(head)
     print("-" * len(head))
     for r in [*results, floor]:
@@ -176,8 +180,10 @@ def main() -> int:
         *results, floor = measure([*pages, None], args.repeat, query)
         missed = print_table(results, floor)
         close_stores()
-    print(f"\ntargets: cold < {COLD_TARGET_MS:.0f} ms, warm < {WARM_TARGET_MS:.0f} ms (AppTest overhead "
-          "included; the floor row is a one-line page measured the same way)")
+    print(
+        f"\ntargets: cold < {COLD_TARGET_MS:.0f} ms, warm < {WARM_TARGET_MS:.0f} ms (AppTest overhead "
+        "included; the floor row is a one-line page measured the same way)"
+    )
     if missed:
         print("MISSED: " + "; ".join(missed))
         return 1

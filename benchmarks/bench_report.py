@@ -16,10 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from soteria import export, report, report_charts
-from soteria.compare import Selection
-from soteria.demo import build_demo
-from soteria.storage import Store
+from soteria.analysis.compare import Selection
+from soteria.demo.build import build_demo
+from soteria.outputs import export
+from soteria.outputs import pack as report
+from soteria.outputs import registry as report_charts
+from soteria.store.gateway import Store
 
 RUNS = 10
 

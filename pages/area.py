@@ -3,9 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from soteria import area_view, areas, similar, ui
-from soteria.charts import ChartText
+from soteria.analysis import area_view, areas, similar
+from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS, METRICS
+from soteria.ui import common as ui
 
 ui.page_header(
     "One area",

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from soteria import areas, ui
-from soteria.charts import ChartText
+from soteria.analysis import areas
+from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS
+from soteria.ui import common as ui
 
 ui.page_header(
     "Areas at a glance",

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from soteria import evaluation_text as text
-from soteria import ui
+from soteria.evaluation import text
+from soteria.ui import common as ui
 
 ui.page_header(
     "Pilot against control: the evaluation",

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from soteria import archive, ui, ui_access, undo
-from soteria import extract_views as views
+from soteria.ingest import undo, views
+from soteria.store import archive
+from soteria.ui import access as ui_access
+from soteria.ui import common as ui
 
 ui.page_header(
     "Extracts",

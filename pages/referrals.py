@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from soteria import report_charts, ui
+from soteria.outputs import registry as report_charts
+from soteria.ui import common as ui
 
 ui.page_header(
     "Referral volumes",

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from soteria import summaries, ui, ui_charts
+from soteria.outputs import summaries
+from soteria.ui import charts as ui_charts
+from soteria.ui import common as ui
 
 ui.page_header(
     "Report-to-file times",

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from soteria import extract_views as views
-from soteria import ingest, readers, ui, ui_access
-from soteria.storage import ExtractConflict
+from soteria.ingest import load as ingest
+from soteria.ingest import readers, views
+from soteria.store.gateway import ExtractConflict
+from soteria.ui import access as ui_access
+from soteria.ui import common as ui
 
 ui.page_header(
     "Upload an extract",

@@ -4,6 +4,6 @@ import os
 # 2-core machine OpenBLAS threads spinning against each other cost more than they gain.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from soteria.cli import main  # noqa: E402
+from soteria.cli.main import main
 
 main()

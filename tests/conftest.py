@@ -17,9 +17,9 @@ from datetime import date
 import pytest
 from hypothesis import settings
 
-from soteria.demo import DEFAULT_AS_OF, build_demo
-from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
-from soteria.storage import Store
+from soteria.demo.build import DEFAULT_AS_OF, build_demo
+from soteria.store.gateway import Store
+from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 # In CI, property tests draw the same examples every run, so a run passes or fails on the code, not on
 # the day's draw; locally they keep drawing new examples to find new failures.
@@ -40,6 +40,8 @@ def _local_server_address() -> None:
     from streamlit import config
 
     config.set_option("server.address", "127.0.0.1")
+
+
 DEMO_AS_OF: date = DEFAULT_AS_OF
 
 

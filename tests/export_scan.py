@@ -1,6 +1,6 @@
 """A pytest plugin that scans every export the test suite makes for small counts.
 
-`soteria.report_charts.EXPORT_OBSERVERS` sees every chart export (PNG, SVG, PDF, CSV, Excel) and every
+`soteria.outputs.registry.EXPORT_OBSERVERS` sees every chart export (PNG, SVG, PDF, CSV, Excel) and every
 report pack (PDF, PowerPoint, HTML, ZIP) made in this process. The observer registered here keeps a copy
 in one session folder and scans the data formats at once: in CSV and Excel files, every column that
 holds counts (`disclosure.COUNT_COLUMNS`; in Excel, the headings its metadata sheet names as count
@@ -23,7 +23,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from soteria import disclosure, report_charts
+from soteria.disclosure import rules as disclosure
+from soteria.outputs import registry as report_charts
 
 SCANNED: dict[str, int] = {}
 KEEP_ENV = "SOTERIA_KEEP_TEST_EXPORTS"  # set to keep the folder of exports after the run

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import polars as pl
 
-from soteria import answer
-from soteria.evaluation.from_store import Check
+from soteria.evaluation import answer
 from soteria.evaluation.results import Estimate
+from soteria.evaluation.run import Check
 
 HOLD = (Check("controls", True, "enough controls"),)
 

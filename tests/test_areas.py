@@ -7,8 +7,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from soteria import areas
-from soteria.compare import Selection, per_area_series, pilot_vs_control
+from soteria.analysis import areas
+from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
 
 MONTHS = pl.date_range(date(2019, 1, 1), date(2021, 12, 1), "1mo", eager=True).to_list()
 START = date(2021, 1, 1)

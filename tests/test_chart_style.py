@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soteria import area_view
-from soteria import chart_style as cs
-from soteria.tiles import _luminance
+from soteria.analysis import area_view
+from soteria.charts import style as cs
+from soteria.charts.tiles import _luminance
 
 # Machado et al. (2009) simulation matrices, severity 1.0, on linear RGB.
 MACHADO = {

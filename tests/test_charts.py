@@ -11,8 +11,8 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from soteria import chart_style as cs
-from soteria.charts import (
+from soteria.charts import style as cs
+from soteria.charts.figures import (
     ChartText,
     charge_rate_chart,
     km_chart,
@@ -28,8 +28,10 @@ TEXT = ChartText("Police referrals to the CPS", subtitle="Mean per area per quar
 
 
 def quarters(n: int = 12, first: date = date(2020, 1, 1)) -> list[date]:
-    return [date(first.year + (first.month - 1 + 3 * i) // 12, (first.month - 1 + 3 * i) % 12 + 1, 1)
-            for i in range(n)]
+    return [
+        date(first.year + (first.month - 1 + 3 * i) // 12, (first.month - 1 + 3 * i) % 12 + 1, 1)
+        for i in range(n)
+    ]
 
 
 def make_series() -> pl.DataFrame:
@@ -37,13 +39,22 @@ def make_series() -> pl.DataFrame:
     for arm, areas in (("pilot", 5), ("control", 9)):
         for i, p in enumerate(quarters()):
             total = 50 * areas + 10 * i
-            rows.append({"period": p, "arm": arm, "total": total, "areas": areas,
-                         "mean_per_area": total / areas, "index": 100 + i})
+            rows.append(
+                {
+                    "period": p,
+                    "arm": arm,
+                    "total": total,
+                    "areas": areas,
+                    "mean_per_area": total / areas,
+                    "index": 100 + i,
+                }
+            )
     frame = pl.DataFrame(rows)
     # one suppressed control period: must show as a gap
     gap = (pl.col("arm") == "control") & (pl.col("period") == date(2020, 10, 1))
-    return frame.with_columns(pl.when(gap).then(None).otherwise(pl.col(c)).alias(c)
-                              for c in ("total", "mean_per_area", "index"))
+    return frame.with_columns(
+        pl.when(gap).then(None).otherwise(pl.col(c)).alias(c) for c in ("total", "mean_per_area", "index")
+    )
 
 
 def make_rates() -> pl.DataFrame:
@@ -52,14 +63,25 @@ def make_rates() -> pl.DataFrame:
         for i, p in enumerate(quarters()):
             decisions = 8 if (arm == "pilot" and i == 2) else 200
             charges = int(decisions * 0.6)
-            rows.append({"period": p, "arm": arm, "charges": charges, "charging_decisions": decisions,
-                         "charge_rate": charges / decisions})
+            rows.append(
+                {
+                    "period": p,
+                    "arm": arm,
+                    "charges": charges,
+                    "charging_decisions": decisions,
+                    "charge_rate": charges / decisions,
+                }
+            )
     return pl.DataFrame(rows)
 
 
-AREAS = [("CPS-NE", "North East", "pilot", START), ("CPS-SW", "South West", "pilot", START),
-         ("CPS-EM", "East Midlands", "control", LATER), ("CPS-WX", "Wessex", "control", date(2023, 7, 10)),
-         ("CPS-CYM", "Cymru/Wales", "pilot", START)]
+AREAS = [
+    ("CPS-NE", "North East", "pilot", START),
+    ("CPS-SW", "South West", "pilot", START),
+    ("CPS-EM", "East Midlands", "control", LATER),
+    ("CPS-WX", "Wessex", "control", date(2023, 7, 10)),
+    ("CPS-CYM", "Cymru/Wales", "pilot", START),
+]
 
 
 def make_per_area() -> pl.DataFrame:
@@ -67,9 +89,18 @@ def make_per_area() -> pl.DataFrame:
     for code, name, arm, start in AREAS:
         for i, p in enumerate(quarters()):
             value = None if (code == "CPS-WX" and i == 4) else 10 + i
-            rows.append({"area_code": code, "area_name": name, "arm": arm, "pilot_start": start, "period": p,
-                         "value": value, "index": None if value is None else 10.0 * value,
-                         "in_control": arm == "control" and p < start})
+            rows.append(
+                {
+                    "area_code": code,
+                    "area_name": name,
+                    "arm": arm,
+                    "pilot_start": start,
+                    "period": p,
+                    "value": value,
+                    "index": None if value is None else 10.0 * value,
+                    "in_control": arm == "control" and p < start,
+                }
+            )
     return pl.DataFrame(rows)
 
 
@@ -79,9 +110,17 @@ def make_curves() -> pl.DataFrame:
         for period, rate in (("before", 0.003), ("after", 0.005)):
             for day in range(0, 400, 20):
                 share = 1 - math.exp(-rate * day)
-                rows.append({"arm": arm, "period": period, "day": day, "share_filed": share,
-                             "lower": max(0.0, share - 0.05), "upper": min(1.0, share + 0.05),
-                             "at_risk": 300 - day // 2})
+                rows.append(
+                    {
+                        "arm": arm,
+                        "period": period,
+                        "day": day,
+                        "share_filed": share,
+                        "lower": max(0.0, share - 0.05),
+                        "upper": min(1.0, share + 0.05),
+                        "at_risk": 300 - day // 2,
+                    }
+                )
     return pl.DataFrame(rows)
 
 
@@ -171,8 +210,13 @@ def test_charge_rate_accepts_percentages_and_withheld_flags() -> None:
 def test_small_multiples_panels_order_starts_and_gaps() -> None:
     fig = small_multiples_chart(make_per_area(), [START], TEXT)
     titles = [a.text for a in fig.layout.annotations]
-    assert titles == ["Cymru/Wales (pilot)", "North East (pilot)", "South West (pilot)",
-                      "East Midlands (control)", "Wessex (control)"]
+    assert titles == [
+        "Cymru/Wales (pilot)",
+        "North East (pilot)",
+        "South West (pilot)",
+        "East Midlands (control)",
+        "Wessex (control)",
+    ]
     # one dotted own-start line per area whose start is inside the data range (not Wessex: 2023)
     own = [s for s in fig.layout.shapes if s.line.dash == "dot"]
     assert sorted(s.x0 for s in own) == [START, START, START, LATER]
@@ -200,8 +244,10 @@ def test_km_four_step_lines_with_bands() -> None:
     fig = km_chart(make_curves(), TEXT)
     lines = [t for t in fig.data if t.showlegend is not False]
     assert [t.name for t in lines] == [
-        "Pilot areas, before pilot start", "Pilot areas, after pilot start",
-        "Control areas, before pilot start", "Control areas, after pilot start",
+        "Pilot areas, before pilot start",
+        "Pilot areas, after pilot start",
+        "Control areas, before pilot start",
+        "Control areas, after pilot start",
     ]
     assert all(t.line.shape == "hv" for t in fig.data)
     assert len({t.line.dash for t in lines}) == 4  # every line unique without colour
@@ -225,8 +271,12 @@ def test_km_missing_group_is_left_out() -> None:
 def test_with_export_text_is_a_copy_that_stands_on_its_own() -> None:
     fig = pilot_vs_control_chart(make_series(), [START], "index", TEXT)
     before = fig.to_json()
-    text = ChartText("Referrals, pilot vs control", "Index, 2019 = 100", "Demo extract 3 (2023-09-01)",
-                     ("Control areas count only before their own pilot start.",))
+    text = ChartText(
+        "Referrals, pilot vs control",
+        "Index, 2019 = 100",
+        "Demo extract 3 (2023-09-01)",
+        ("Control areas count only before their own pilot start.",),
+    )
     out = with_export_text(fig, text, synthetic=True)
     assert fig.to_json() == before  # the page's figure is untouched
     texts = [a.text for a in out.layout.annotations]

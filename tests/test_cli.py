@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from soteria.cli import MAX_PROBLEMS_SHOWN, app, command_names, main
+from soteria.cli.common import MAX_PROBLEMS_SHOWN, app
+from soteria.cli.main import command_names, main
 from soteria.config import SAMPLES_DIR
-from soteria.storage import Store, close_stores
+from soteria.store.gateway import Store, close_stores
 
 runner = CliRunner()
 METRICS_SAMPLE = str(SAMPLES_DIR / "metrics_sample.csv")

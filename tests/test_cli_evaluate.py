@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from soteria.cli import app, command_names
-from soteria.demo import build_demo
-from soteria.storage import Store, close_stores
+from soteria.cli.common import app
+from soteria.cli.main import command_names
+from soteria.demo.build import build_demo
+from soteria.store.gateway import Store, close_stores
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from soteria.compare import (
+from soteria.analysis.compare import (
     Headline,
     Selection,
     assign_arms,
@@ -24,10 +24,22 @@ REGISTER = pl.DataFrame(
         "area_code": ["P1", "P2", "C1", "C2", "C3", "F1"],
         "area_name": ["Pilot one", "Pilot two", "Control one", "Control two", "Control three", "A force"],
         "area_kind": ["cps_area"] * 5 + ["force"],
-        "wave": ["2021 pathfinder", "2021 pathfinder", "October 2022", "National rollout",
-                 "National rollout", "2021 pathfinder"],
-        "pilot_start": [date(2021, 6, 1), date(2021, 6, 1), date(2022, 10, 1), date(2023, 7, 10),
-                        date(2023, 7, 10), date(2021, 6, 1)],
+        "wave": [
+            "2021 pathfinder",
+            "2021 pathfinder",
+            "October 2022",
+            "National rollout",
+            "National rollout",
+            "2021 pathfinder",
+        ],
+        "pilot_start": [
+            date(2021, 6, 1),
+            date(2021, 6, 1),
+            date(2022, 10, 1),
+            date(2023, 7, 10),
+            date(2023, 7, 10),
+            date(2021, 6, 1),
+        ],
         "is_assumption": [True] * 6,
         "source": ["test"] * 6,
     }
@@ -40,9 +52,11 @@ def months(start: date = date(2019, 1, 1), end: date = date(2023, 12, 1)) -> pl.
 
 
 def long_values(level: dict[str, float], metric: str = "referrals") -> pl.DataFrame:
-    return (pl.DataFrame({"area_code": list(level), "value": list(level.values())})
-            .join(months().to_frame(), how="cross")
-            .select("area_code", "month", pl.lit(metric).alias("metric"), "value"))
+    return (
+        pl.DataFrame({"area_code": list(level), "value": list(level.values())})
+        .join(months().to_frame(), how="cross")
+        .select("area_code", "month", pl.lit(metric).alias("metric"), "value")
+    )
 
 
 def set_value(values: pl.DataFrame, area: str, month: date, value: float | None) -> pl.DataFrame:
@@ -85,8 +99,10 @@ def test_selection_rejects_bad_values(kwargs: dict, message: str) -> None:
 
 
 def test_selection_defaults_and_normalised_lists() -> None:
-    sel = Selection(pilot_waves=["October 2022", "2021 pathfinder", "October 2022"],  # type: ignore[arg-type]
-                    excluded_controls=["CPS-WX", "CPS-SE"])  # type: ignore[arg-type]
+    sel = Selection(
+        pilot_waves=["October 2022", "2021 pathfinder", "October 2022"],  # type: ignore[arg-type]
+        excluded_controls=["CPS-WX", "CPS-SE"],
+    )  # type: ignore[arg-type]
     assert sel.pilot_waves == ("2021 pathfinder", "October 2022")
     assert sel.excluded_controls == ("CPS-SE", "CPS-WX")
     assert Selection().end == date(2023, 7, 10)
@@ -97,9 +113,16 @@ def test_selection_defaults_and_normalised_lists() -> None:
     "sel",
     [
         Selection(),
-        Selection(grain="force", metric="charges", start=date(2018, 3, 5), end=date(2022, 12, 31),
-                  frequency="month", pilot_waves=("2021 pathfinder", "October 2022"),
-                  excluded_controls=("E23000032", "E23000033"), baseline_year=2020),
+        Selection(
+            grain="force",
+            metric="charges",
+            start=date(2018, 3, 5),
+            end=date(2022, 12, 31),
+            frequency="month",
+            pilot_waves=("2021 pathfinder", "October 2022"),
+            excluded_controls=("E23000032", "E23000033"),
+            baseline_year=2020,
+        ),
     ],
 )
 def test_query_params_round_trip(sel: Selection) -> None:
@@ -156,10 +179,20 @@ def test_assign_arms() -> None:
             "area_code": ["C1", "C2", "C3", "P1", "P2"],
             "area_name": ["Control one", "Control two", "Control three", "Pilot one", "Pilot two"],
             "arm": ["control", "control", "excluded", "pilot", "pilot"],
-            "pilot_start": [date(2022, 10, 1), date(2023, 7, 10), date(2023, 7, 10), date(2021, 6, 1),
-                            date(2021, 6, 1)],
-            "wave": ["October 2022", "National rollout", "National rollout", "2021 pathfinder",
-                     "2021 pathfinder"],
+            "pilot_start": [
+                date(2022, 10, 1),
+                date(2023, 7, 10),
+                date(2023, 7, 10),
+                date(2021, 6, 1),
+                date(2021, 6, 1),
+            ],
+            "wave": [
+                "October 2022",
+                "National rollout",
+                "National rollout",
+                "2021 pathfinder",
+                "2021 pathfinder",
+            ],
         }
     )
     assert_frame_equal(assign_arms(REGISTER, sel), expected)
@@ -227,7 +260,8 @@ def test_quarter_counts_only_if_all_months_before_start(
     start: date, frequency: str, period: date, c1_counted: bool
 ) -> None:
     register = REGISTER.with_columns(
-        pilot_start=pl.when(pl.col("area_code") == "C1").then(pl.lit(start)).otherwise("pilot_start"))
+        pilot_start=pl.when(pl.col("area_code") == "C1").then(pl.lit(start)).otherwise("pilot_start")
+    )
     out = pilot_vs_control(long_values(CONSTANT), register, Selection(frequency=frequency))
     assert row(out, period, "control")["areas"] == (3 if c1_counted else 2)
 
@@ -238,8 +272,11 @@ def test_excluded_controls_are_left_out() -> None:
     out = pilot_vs_control(long_values(level), REGISTER, sel)
     r = row(out, date(2020, 1, 1), "control")
     assert (r["areas"], r["total"], r["mean_per_area"]) == (2, 8.0, 4.0)
-    with_c3 = row(pilot_vs_control(long_values(level), REGISTER, Selection(frequency="month")),
-                  date(2020, 1, 1), "control")
+    with_c3 = row(
+        pilot_vs_control(long_values(level), REGISTER, Selection(frequency="month")),
+        date(2020, 1, 1),
+        "control",
+    )
     assert (with_c3["areas"], with_c3["total"]) == (3, 108.0)
 
 
@@ -259,16 +296,26 @@ def test_missing_values_are_not_zeros() -> None:
 def test_period_with_no_contributing_area_has_null_total() -> None:
     values = long_values(CONSTANT).with_columns(
         value=pl.when(pl.col("area_code").str.starts_with("C") & (pl.col("month") == date(2021, 3, 1)))
-        .then(None).otherwise("value"))
+        .then(None)
+        .otherwise("value")
+    )
     r = row(pilot_vs_control(values, REGISTER, Selection(frequency="month")), date(2021, 3, 1), "control")
-    assert r == {"period": date(2021, 3, 1), "arm": "control", "total": None, "areas": 0,
-                 "mean_per_area": None, "index": None}
+    assert r == {
+        "period": date(2021, 3, 1),
+        "arm": "control",
+        "total": None,
+        "areas": 0,
+        "mean_per_area": None,
+        "index": None,
+    }
 
 
 def test_index_against_baseline_year_and_zero_baseline() -> None:
     values = long_values({"P1": 10.0, "P2": 10.0, "C1": 0.0, "C2": 0.0, "C3": 0.0}).with_columns(
         value=pl.when(pl.col("area_code").str.starts_with("P") & (pl.col("month").dt.year() >= 2021))
-        .then(25.0).otherwise("value"))
+        .then(25.0)
+        .otherwise("value")
+    )
     out = pilot_vs_control(values, REGISTER, Selection(frequency="month"))
     assert row(out, date(2019, 6, 1), "pilot")["index"] == 100.0
     assert row(out, date(2021, 1, 1), "pilot")["index"] == 250.0
@@ -289,8 +336,16 @@ def test_partial_periods_at_both_ends_are_dropped() -> None:
 def test_per_area_series() -> None:
     values = set_value(long_values(CONSTANT), "C1", date(2019, 1, 1), 16.0)  # C1 quarter 1: 24
     out = per_area_series(values, REGISTER, Selection(excluded_controls=("C3",)))
-    assert out.columns == ["area_code", "area_name", "arm", "pilot_start", "period", "value", "index",
-                           "in_control"]
+    assert out.columns == [
+        "area_code",
+        "area_name",
+        "arm",
+        "pilot_start",
+        "period",
+        "value",
+        "index",
+        "in_control",
+    ]
     assert set(out["area_code"]) == {"P1", "P2", "C1", "C2", "C3"}
     c1 = out.filter(area_code="C1")
     assert c1["value"][0] == 24.0
@@ -306,8 +361,15 @@ def test_charge_rate_is_a_ratio_of_sums() -> None:
     decisions = long_values({"P1": 10.0, "P2": 100.0, "C1": 2.0, "C2": 2.0, "C3": 3.0}, "charging_decisions")
     values = pl.concat([set_value(charges, "C3", date(2020, 1, 1), None), decisions])
     out = charge_rate_series(values, REGISTER, Selection(frequency="month"))
-    assert out.columns == ["period", "arm", "charges", "charging_decisions", "areas", "charge_rate_pct",
-                           "withheld"]
+    assert out.columns == [
+        "period",
+        "arm",
+        "charges",
+        "charging_decisions",
+        "areas",
+        "charge_rate_pct",
+        "withheld",
+    ]
     pilot = row(out, date(2019, 1, 1), "pilot")
     assert (pilot["charges"], pilot["charging_decisions"]) == (19.0, 110.0)
     assert pilot["charge_rate_pct"] == pytest.approx(19 / 110 * 100)  # mean of ratios would be 50
@@ -333,11 +395,16 @@ def test_charge_rate_is_a_ratio_of_sums() -> None:
 def test_headline(frequency: str, post_from: date, post_periods: int) -> None:
     values = long_values(CONSTANT).with_columns(
         value=pl.when(pl.col("area_code").str.starts_with("P") & (pl.col("month") >= date(2021, 6, 1)))
-        .then(15.0).otherwise("value"))
+        .then(15.0)
+        .otherwise("value")
+    )
     h = headline(values, REGISTER, Selection(frequency=frequency))
     assert isinstance(h, Headline)
     assert (h.latest_pilot_start, h.post_period_from, h.post_period_to) == (
-        date(2021, 6, 1), post_from, date(2023, 6, 30))
+        date(2021, 6, 1),
+        post_from,
+        date(2023, 6, 30),
+    )
     assert h.post_periods == post_periods
     assert h.pilot_change_pct == pytest.approx(50.0)
     assert h.control_change_pct == pytest.approx(0.0)
@@ -358,14 +425,21 @@ def test_headline_without_post_period() -> None:
 def test_arm_series_agree_with_per_area_rows(frequency: str) -> None:
     rng = np.random.default_rng(7)
     values = long_values(CONSTANT).with_columns(
-        value=pl.Series(np.where(rng.random(len(CONSTANT) * 60) < 0.1, np.nan,
-                                 rng.poisson(12, len(CONSTANT) * 60).astype(float))).fill_nan(None))
+        value=pl.Series(
+            np.where(
+                rng.random(len(CONSTANT) * 60) < 0.1,
+                np.nan,
+                rng.poisson(12, len(CONSTANT) * 60).astype(float),
+            )
+        ).fill_nan(None)
+    )
     sel = Selection(frequency=frequency, excluded_controls=("C2",))
     per_area = per_area_series(values, REGISTER, sel)
     counts = (pl.col("arm") == "pilot") | pl.col("in_control")
     counted = per_area.filter(counts, pl.col("value").is_not_null())
-    expected = counted.group_by("period", "arm").agg(pl.col("value").sum().alias("total"),
-                                                     areas=pl.len().cast(pl.Int64))
+    expected = counted.group_by("period", "arm").agg(
+        pl.col("value").sum().alias("total"), areas=pl.len().cast(pl.Int64)
+    )
     got = pilot_vs_control(values, REGISTER, sel).filter(pl.col("areas") > 0).select(expected.columns)
     assert_frame_equal(got, expected, check_row_order=False)
     assert got.height > 0

@@ -10,10 +10,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from soteria.demo import PILOT_EFFECT, build_demo, demo_cases, demo_metrics, ensure_demo
+from soteria.demo.build import PILOT_EFFECT, build_demo, demo_cases, demo_metrics, ensure_demo
 from soteria.domain import CLOSURE_REASONS, METRICS
-from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
-from soteria.storage import Store
+from soteria.store.gateway import Store
+from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 AREAS = read_areas()
 FCA = read_force_cps_area()

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soteria import disclosure as dc
-from soteria.compare import Selection, per_area_series, pilot_vs_control
-from soteria.disclosure import CONFIDENTIAL, NOT_APPLICABLE, Line, protect, suppress_grid
+from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
+from soteria.disclosure import rules as dc
+from soteria.disclosure.rules import CONFIDENTIAL, NOT_APPLICABLE, Line, protect, suppress_grid
 
 # ---- an independent oracle: exact rational elimination -------------------------------------------
 
@@ -316,7 +316,7 @@ def test_control_arm_after_rollout_is_not_applicable() -> None:
 
 
 def test_charge_rate_withholds_rates_from_small_or_withheld_counts() -> None:
-    from soteria.compare import charge_rate_series
+    from soteria.analysis.compare import charge_rate_series
 
     months = pl.date_range(date(2019, 1, 1), date(2021, 12, 1), "1mo", eager=True).to_list()
     rows = []

@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from soteria import export
-from soteria.charts import ChartText, pilot_vs_control_chart, with_export_text
+from soteria.charts.figures import ChartText, pilot_vs_control_chart, with_export_text
 from soteria.domain import DEMO_LABEL
-from soteria.export import ExportUnavailable, export_file_name, figure_to_image, frame_to_csv
+from soteria.outputs import export
+from soteria.outputs.export import ExportUnavailable, export_file_name, figure_to_image, frame_to_csv
 from tests import browser_support
 from tests.browser_support import browser_test
 
@@ -29,14 +29,16 @@ TITLE = "Police referrals: pilot vs control"
 
 def figure(title: str = TITLE):
     periods = [date(2021, m, 1) for m in (1, 4, 7, 10)]
-    series = pl.DataFrame({
-        "period": periods * 2,
-        "arm": ["pilot"] * 4 + ["control"] * 4,
-        "total": [50, 60, None, 90, 40, 42, 44, 46],
-        "areas": [5] * 4 + [9] * 4,
-        "mean_per_area": [10.0, 12.0, None, 18.0, 4.4, 4.7, 4.9, 5.1],
-        "index": [100.0, 120.0, None, 180.0, 100.0, 105.0, 110.0, 115.0],
-    })
+    series = pl.DataFrame(
+        {
+            "period": periods * 2,
+            "arm": ["pilot"] * 4 + ["control"] * 4,
+            "total": [50, 60, None, 90, 40, 42, 44, 46],
+            "areas": [5] * 4 + [9] * 4,
+            "mean_per_area": [10.0, 12.0, None, 18.0, 4.4, 4.7, 4.9, 5.1],
+            "index": [100.0, 120.0, None, 180.0, 100.0, 105.0, 110.0, 115.0],
+        }
+    )
     fig = pilot_vs_control_chart(series, [date(2021, 6, 1)], "index", ChartText(title, "Index"))
     return with_export_text(fig, ChartText(title, "Index", "Demo extract 1", ("A caveat.",)), synthetic=True)
 
@@ -162,11 +164,13 @@ def test_bad_format_and_low_png_scale_are_rejected() -> None:
 
 
 def test_csv_neutralises_formula_injection_but_keeps_numbers() -> None:
-    frame = pl.DataFrame({
-        "area_name": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rcmd", "Durham", None],
-        "value": [-5, 3, -2, 0, 1, 2, 3, 4],
-        "rate": [-0.5, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
-    }).with_columns(pl.col("area_name").alias("arm").cast(pl.Categorical))
+    frame = pl.DataFrame(
+        {
+            "area_name": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rcmd", "Durham", None],
+            "value": [-5, 3, -2, 0, 1, 2, 3, 4],
+            "rate": [-0.5, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
+        }
+    ).with_columns(pl.col("area_name").alias("arm").cast(pl.Categorical))
     data = frame_to_csv(frame)
     text = data.decode("utf-8")
     assert text.splitlines()[0] == "area_name,value,rate,arm"
@@ -174,7 +178,7 @@ def test_csv_neutralises_formula_injection_but_keeps_numbers() -> None:
     assert back["value"].dtype == pl.Int64 and back["value"][0] == -5
     assert back["rate"].dtype == pl.Float64 and back["rate"][0] == -0.5
     names = back["area_name"].to_list()
-    assert names[:6] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rcmd"]
+    assert names[:6] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rcmd"]
     assert names[6:] == ["Durham", None]
     assert back["arm"].to_list() == names
 
@@ -206,7 +210,7 @@ def test_browser_policy_skips_locally_but_never_in_ci(monkeypatch: pytest.Monkey
 
 
 def test_table_csv_starts_with_its_notes_and_reads_back() -> None:
-    from soteria.export import table_to_csv
+    from soteria.outputs.export import table_to_csv
 
     data = table_to_csv(pl.DataFrame({"total": ["[c]", "12"]}), ["Title, with a comma", "Disclosure: rule"])
     lines = data.decode().splitlines()
@@ -216,7 +220,7 @@ def test_table_csv_starts_with_its_notes_and_reads_back() -> None:
 
 
 def test_table_xlsx_puts_symbols_in_withheld_cells_and_keeps_numbers() -> None:
-    from soteria.export import table_to_xlsx
+    from soteria.outputs.export import table_to_xlsx
 
     frame = pl.DataFrame({"period": [date(2020, 1, 1), date(2020, 4, 1)], "total": [None, 12.0]})
     symbols = pl.DataFrame({"total": ["[c]", None]})
@@ -230,7 +234,7 @@ def test_table_xlsx_puts_symbols_in_withheld_cells_and_keeps_numbers() -> None:
 
 @browser_test
 def test_export_browser_is_released_when_idle(monkeypatch):
-    from soteria import export as export_module
+    from soteria.outputs import export as export_module
 
     monkeypatch.setattr(export_module, "IDLE_STOP_S", 0.5)
     renderer = export_module._Renderer()

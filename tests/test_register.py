@@ -3,7 +3,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from soteria import reference, register
+from soteria.ingest import register
+from soteria.store import reference
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,16 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from soteria import disclosure as dc
-from soteria import report, report_charts
-from soteria.cli import app, command_names
-from soteria.compare import Selection
+from soteria.analysis.compare import Selection
+from soteria.cli.common import app
+from soteria.cli.main import command_names
+from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL
-from soteria.export import table_to_xlsx
-from soteria.report_charts import CHARTS, DEFAULT_PACK, StoreData, build, export_chart
-from soteria.storage import close_stores
+from soteria.outputs import pack as report
+from soteria.outputs import registry as report_charts
+from soteria.outputs.export import table_to_xlsx
+from soteria.outputs.registry import CHARTS, DEFAULT_PACK, StoreData, build, export_chart
+from soteria.store.gateway import close_stores
 from tests import export_scan
 from tests.browser_support import browser_test
 

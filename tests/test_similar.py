@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from soteria.similar import RESULT_COLUMNS, most_similar, profiles
+from soteria.analysis.similar import RESULT_COLUMNS, most_similar, profiles
 
 BEFORE = date(2021, 1, 1)
 MONTHS = pl.date_range(date(2019, 1, 1), date(2021, 12, 1), "1mo", eager=True).to_list()  # 24 before
@@ -49,25 +49,33 @@ def build_values(extra: dict[str, tuple[float, float, float]] | None = None) -> 
         rows += metric_rows(code, *p)
     # a CPS Area with exactly A's profile: another grain, never a candidate
     rows += metric_rows("CPS-X", *PROFILES["A"])
-    return pl.DataFrame(rows, schema={"area_code": pl.String, "month": pl.Date, "metric": pl.String,
-                                      "value": pl.Float64})
+    return pl.DataFrame(
+        rows, schema={"area_code": pl.String, "month": pl.Date, "metric": pl.String, "value": pl.Float64}
+    )
 
 
 def build_register(extra: list[str] = ()) -> pl.DataFrame:
     codes = [*PROFILES, *extra]
-    return pl.DataFrame({
-        "area_code": [*codes, "CPS-X"],
-        "area_name": [NAMES.get(c, f"Force {c}") for c in codes] + ["CPS Area X"],
-        "area_kind": ["force"] * len(codes) + ["cps_area"],
-        "wave": ["2021 pathfinder"] + ["National rollout"] * len(codes),
-        "pilot_start": [BEFORE] + [date(2023, 7, 10)] * len(codes),
-    })
+    return pl.DataFrame(
+        {
+            "area_code": [*codes, "CPS-X"],
+            "area_name": [NAMES.get(c, f"Force {c}") for c in codes] + ["CPS Area X"],
+            "area_kind": ["force"] * len(codes) + ["cps_area"],
+            "wave": ["2021 pathfinder"] + ["National rollout"] * len(codes),
+            "pilot_start": [BEFORE] + [date(2023, 7, 10)] * len(codes),
+        }
+    )
 
 
 def test_profiles_use_only_pre_period_months_and_skip_missing_ones():
     values = build_values().with_columns(
-        value=pl.when((pl.col("area_code") == "B") & (pl.col("month") == date(2019, 5, 1))
-                      & (pl.col("metric") == "referrals")).then(None).otherwise("value")
+        value=pl.when(
+            (pl.col("area_code") == "B")
+            & (pl.col("month") == date(2019, 5, 1))
+            & (pl.col("metric") == "referrals")
+        )
+        .then(None)
+        .otherwise("value")
     )
     p = {r["area_code"]: r for r in profiles(values, BEFORE).iter_rows(named=True)}
     assert p["B"]["volume"] == pytest.approx(11.0)  # a missing month is left out, not a zero
@@ -90,8 +98,7 @@ def test_most_similar_returns_the_known_nearest_neighbours():
     assert nearest["volume_area"] == pytest.approx(10) and nearest["volume_neighbour"] == pytest.approx(11)
     assert nearest["charge_rate_neighbour"] == pytest.approx(0.57)
     assert nearest["why"] == (
-        "similar volume (10 vs 11 a month), similar trend (0% vs 0% a year), "
-        "similar charge rate (55% vs 57%)"
+        "similar volume (10 vs 11 a month), similar trend (0% vs 0% a year), similar charge rate (55% vs 57%)"
     )
 
 
@@ -119,7 +126,8 @@ def test_nearest_of_another_area_and_of_the_other_grain():
 def test_an_area_with_too_few_decisions_is_still_matched_without_a_charge_rate():
     values = build_values({"S": (0.5, 0.0, 0.5)}).with_columns(
         value=pl.when(pl.col("area_code") == "S", pl.col("metric").is_in(["charges", "charging_decisions"]))
-        .then(pl.col("value") / 100).otherwise("value")  # 0.2 decisions a month: under 10 in all
+        .then(pl.col("value") / 100)
+        .otherwise("value")  # 0.2 decisions a month: under 10 in all
     )
     out = most_similar(values, build_register(["S"]), "S", "force", BEFORE, k=2)
     assert out.height == 2 and out["charge_rate_area"].null_count() == 2

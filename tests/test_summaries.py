@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from soteria import summaries
-from soteria.evaluation.from_store import Check
 from soteria.evaluation.results import Estimate
+from soteria.evaluation.run import Check
+from soteria.outputs import summaries
 
 HOLD = (Check("controls", True, "enough controls"),)
 

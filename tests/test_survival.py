@@ -12,8 +12,8 @@ from lifelines.datasets import load_lung
 from lifelines.utils import median_survival_times
 from polars.testing import assert_frame_equal
 
-from soteria.compare import Selection
-from soteria.survival import (
+from soteria.analysis.compare import Selection
+from soteria.analysis.survival import (
     excluded_cases,
     kaplan_meier,
     km_curves,
@@ -43,8 +43,16 @@ def test_lung_curve_and_band_match_lifelines(lung: tuple[np.ndarray, np.ndarray]
     days, dead = lung
     kmf = KaplanMeierFitter().fit(days, dead)
     curve = kaplan_meier(days, dead)
-    assert curve.columns == ["day", "at_risk", "filed", "censored", "survival", "share_filed", "lower",
-                             "upper"]
+    assert curve.columns == [
+        "day",
+        "at_risk",
+        "filed",
+        "censored",
+        "survival",
+        "share_filed",
+        "lower",
+        "upper",
+    ]
     np.testing.assert_array_equal(curve["day"].to_numpy(), kmf.survival_function_.index.to_numpy())
     np.testing.assert_array_equal(curve["at_risk"].to_numpy(), kmf.event_table["at_risk"].to_numpy())
     reference = kmf.survival_function_.iloc[:, 0].to_numpy()
@@ -59,8 +67,12 @@ def test_lung_curve_and_band_match_lifelines(lung: tuple[np.ndarray, np.ndarray]
 
 @pytest.mark.parametrize(
     ("days", "filed"),
-    [([1, 2, 3, 3], [1, 1, 1, 1]), ([0, 0, 2, 3], [1, 0, 1, 0]), ([5, 5, 5], [0, 0, 0]),
-     ([4.5, 1.5], [1, 0])],
+    [
+        ([1, 2, 3, 3], [1, 1, 1, 1]),
+        ([0, 0, 2, 3], [1, 0, 1, 0]),
+        ([5, 5, 5], [0, 0, 0]),
+        ([4.5, 1.5], [1, 0]),
+    ],
 )
 def test_edge_curves_match_lifelines(days: list[float], filed: list[int]) -> None:
     kmf = KaplanMeierFitter().fit(days, filed)
@@ -73,8 +85,14 @@ def test_edge_curves_match_lifelines(days: list[float], filed: list[int]) -> Non
 def test_kaplan_meier_by_hand() -> None:
     curve = kaplan_meier(pl.Series([2.0, 1.0, 2.0, 3.0, 4.0]), pl.Series([True, True, False, True, False]))
     expected = pl.DataFrame(
-        {"day": [0.0, 1.0, 2.0, 3.0, 4.0], "at_risk": [5, 5, 4, 2, 1], "filed": [0, 1, 1, 1, 0],
-         "censored": [0, 0, 1, 0, 1], "survival": [1.0, 0.8, 0.6, 0.3, 0.3]})
+        {
+            "day": [0.0, 1.0, 2.0, 3.0, 4.0],
+            "at_risk": [5, 5, 4, 2, 1],
+            "filed": [0, 1, 1, 1, 0],
+            "censored": [0, 0, 1, 0, 1],
+            "survival": [1.0, 0.8, 0.6, 0.3, 0.3],
+        }
+    )
     assert_frame_equal(curve.select(expected.columns), expected, check_exact=False, abs_tol=1e-12)
     assert curve["share_filed"].to_list() == pytest.approx([0.0, 0.2, 0.4, 0.7, 0.7])
     assert (curve["lower"] <= curve["share_filed"]).all() and (curve["share_filed"] <= curve["upper"]).all()
@@ -83,8 +101,11 @@ def test_kaplan_meier_by_hand() -> None:
 
 @pytest.mark.parametrize(
     ("days", "filed", "message"),
-    [([1.0, -1.0], [1, 1], "non-negative"), ([1.0, float("nan")], [1, 0], "non-negative"),
-     ([1.0, 2.0], [1], "same length")],
+    [
+        ([1.0, -1.0], [1, 1], "non-negative"),
+        ([1.0, float("nan")], [1, 0], "non-negative"),
+        ([1.0, 2.0], [1], "same length"),
+    ],
 )
 def test_kaplan_meier_rejects_bad_input(days: list[float], filed: list[int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -104,30 +125,74 @@ def test_kaplan_meier_empty_and_median_not_reached() -> None:
 REGISTER = pl.DataFrame(
     {
         "area_code": ["FP", "FQ", "FC", "FX", "FMET", "FCITY", "FBTP", "CPS-A", "CPS-B", "CPS-L1", "CPS-L2"],
-        "area_name": ["Pilot", "Later pilot", "Control", "Excluded", "Met", "City", "BTP",
-                      "Area A", "Area B", "London one", "London two"],
+        "area_name": [
+            "Pilot",
+            "Later pilot",
+            "Control",
+            "Excluded",
+            "Met",
+            "City",
+            "BTP",
+            "Area A",
+            "Area B",
+            "London one",
+            "London two",
+        ],
         "area_kind": ["force"] * 7 + ["cps_area"] * 4,
-        "wave": ["2021 pathfinder", "2021 pathfinder", "October 2022", "National rollout",
-                 "National rollout", "National rollout", "National rollout",
-                 "2021 pathfinder", "October 2022", "2021 pathfinder", "National rollout"],
-        "pilot_start": [date(2021, 6, 1), date(2021, 9, 1), date(2022, 10, 1)] + [date(2023, 7, 10)] * 4
+        "wave": [
+            "2021 pathfinder",
+            "2021 pathfinder",
+            "October 2022",
+            "National rollout",
+            "National rollout",
+            "National rollout",
+            "National rollout",
+            "2021 pathfinder",
+            "October 2022",
+            "2021 pathfinder",
+            "National rollout",
+        ],
+        "pilot_start": [date(2021, 6, 1), date(2021, 9, 1), date(2022, 10, 1)]
+        + [date(2023, 7, 10)] * 4
         + [date(2021, 6, 1), date(2022, 10, 1), date(2021, 6, 1), date(2023, 7, 10)],
     }
 )
 FORCE_CPS_AREA = pl.DataFrame(
     {
         "force_code": ["FP", "FQ", "FC", "FX", "FMET", "FMET", "FCITY", "FCITY", "FBTP"],
-        "cps_area_code": ["CPS-A", "CPS-A", "CPS-B", "CPS-B", "CPS-L1", "CPS-L2", "CPS-L1", "CPS-L2",
-                          "CPS-A"],
+        "cps_area_code": [
+            "CPS-A",
+            "CPS-A",
+            "CPS-B",
+            "CPS-B",
+            "CPS-L1",
+            "CPS-L2",
+            "CPS-L1",
+            "CPS-L2",
+            "CPS-A",
+        ],
     }
 )
 AS_OF = date(2023, 12, 31)
 
 
-def case(ref: str, force: str, reported: date, filed: date | None = None, closed: date | None = None,
-         as_of: date = AS_OF) -> dict:
-    return {"case_ref": ref, "force_code": force, "reported_on": reported, "file_submitted_on": filed,
-            "closed_on": closed, "closure_reason": "police_nfa" if closed else None, "as_of": as_of}
+def case(
+    ref: str,
+    force: str,
+    reported: date,
+    filed: date | None = None,
+    closed: date | None = None,
+    as_of: date = AS_OF,
+) -> dict:
+    return {
+        "case_ref": ref,
+        "force_code": force,
+        "reported_on": reported,
+        "file_submitted_on": filed,
+        "closed_on": closed,
+        "closure_reason": "police_nfa" if closed else None,
+        "as_of": as_of,
+    }
 
 
 CASES = pl.DataFrame(
@@ -183,8 +248,12 @@ def test_time_to_file_at_force_grain() -> None:
 
 def test_excluded_case_counts_at_force_grain() -> None:
     counts = excluded_cases(CASES, REGISTER, None, FORCE_SEL)
-    assert counts == {"control_after_own_start": 1, "dates_out_of_order": 1, "excluded_control": 1,
-                      "not_in_register": 1}
+    assert counts == {
+        "control_after_own_start": 1,
+        "dates_out_of_order": 1,
+        "excluded_control": 1,
+        "not_in_register": 1,
+    }
 
 
 def test_london_forces_are_excluded_at_cps_area_grain() -> None:
@@ -216,20 +285,39 @@ def test_window_is_inclusive_of_both_ends() -> None:
 
 
 def tte_frame(groups: dict[tuple[str, str], tuple[list[float], list[int]]]) -> pl.DataFrame:
-    rows = [{"case_ref": f"{arm}-{period}-{i}", "area_code": "A", "arm": arm, "period": period,
-             "days": d, "event": e}
-            for (arm, period), (days, events) in groups.items()
-            for i, (d, e) in enumerate(zip(days, events, strict=True))]
-    return pl.DataFrame(rows, schema={"case_ref": pl.String, "area_code": pl.String, "arm": pl.String,
-                                      "period": pl.String, "days": pl.Float64, "event": pl.Int8})
+    rows = [
+        {
+            "case_ref": f"{arm}-{period}-{i}",
+            "area_code": "A",
+            "arm": arm,
+            "period": period,
+            "days": d,
+            "event": e,
+        }
+        for (arm, period), (days, events) in groups.items()
+        for i, (d, e) in enumerate(zip(days, events, strict=True))
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "case_ref": pl.String,
+            "area_code": pl.String,
+            "arm": pl.String,
+            "period": pl.String,
+            "days": pl.Float64,
+            "event": pl.Int8,
+        },
+    )
 
 
-TTE = tte_frame({
-    ("pilot", "after"): ([float(d) for d in range(1, 21)], [1] * 20),
-    ("pilot", "before"): ([10.0, 20.0, 30.0, 40.0, 50.0], [1, 1, 0, 2, 1]),
-    ("control", "before"): ([100.0] * 12, [0] * 6 + [2] * 6),
-    ("control", "after"): ([30.0] * 6 + [400.0] * 6, [1] * 6 + [0] * 6),
-})
+TTE = tte_frame(
+    {
+        ("pilot", "after"): ([float(d) for d in range(1, 21)], [1] * 20),
+        ("pilot", "before"): ([10.0, 20.0, 30.0, 40.0, 50.0], [1, 1, 0, 2, 1]),
+        ("control", "before"): ([100.0] * 12, [0] * 6 + [2] * 6),
+        ("control", "after"): ([30.0] * 6 + [400.0] * 6, [1] * 6 + [0] * 6),
+    }
+)
 
 
 def test_km_curves_by_arm_and_period_withholding_small_groups() -> None:
@@ -239,19 +327,36 @@ def test_km_curves_by_arm_and_period_withholding_small_groups() -> None:
     assert groups == [("pilot", "after"), ("control", "before"), ("control", "after")]
     pilot = curves.filter(arm="pilot", period="after")
     expected = kaplan_meier(np.arange(1.0, 21.0), np.ones(20, dtype=bool))
-    assert_frame_equal(pilot.select("day", "share_filed", "lower", "upper", "at_risk"),
-                       expected.select("day", "share_filed", "lower", "upper", "at_risk"))
+    assert_frame_equal(
+        pilot.select("day", "share_filed", "lower", "upper", "at_risk"),
+        expected.select("day", "share_filed", "lower", "upper", "at_risk"),
+    )
     assert km_curves(TTE, min_cases=5).filter(arm="pilot", period="before").height == 6
 
 
 def test_summary() -> None:
     out = summary(TTE)
-    assert out.columns == ["arm", "period", "cases", "filed", "closed_before_file", "still_open",
-                           "median_days", "median_lower", "median_upper", "filed_by_90", "filed_by_365",
-                           "withheld"]
+    assert out.columns == [
+        "arm",
+        "period",
+        "cases",
+        "filed",
+        "closed_before_file",
+        "still_open",
+        "median_days",
+        "median_lower",
+        "median_upper",
+        "filed_by_90",
+        "filed_by_365",
+        "withheld",
+    ]
     rows = {(r["arm"], r["period"]): r for r in out.to_dicts()}
-    assert list(rows) == [("pilot", "before"), ("pilot", "after"), ("control", "before"),
-                          ("control", "after")]
+    assert list(rows) == [
+        ("pilot", "before"),
+        ("pilot", "after"),
+        ("control", "before"),
+        ("control", "after"),
+    ]
     small = rows["pilot", "before"]
     assert (small["cases"], small["filed"], small["closed_before_file"], small["still_open"]) == (5, 3, 1, 1)
     assert small["withheld"] is True
@@ -278,14 +383,19 @@ def test_numbers_at_risk() -> None:
     for r in out.to_dicts():
         got[r["arm"], r["period"]].append(r["at_risk"])
     # A case is at risk on its own last day (filed or censored that day).
-    assert got == {("pilot", "before"): [5, 3, 0, 0], ("pilot", "after"): [20, 0, 0, 0],
-                   ("control", "before"): [12, 12, 12, 0], ("control", "after"): [12, 12, 6, 6]}
+    assert got == {
+        ("pilot", "before"): [5, 3, 0, 0],
+        ("pilot", "after"): [20, 0, 0, 0],
+        ("control", "before"): [12, 12, 12, 0],
+        ("control", "after"): [12, 12, 6, 6],
+    }
 
 
 def test_end_to_end_matches_hand_computed_days() -> None:
     reported = date(2021, 7, 1)
-    cases = pl.DataFrame([case(f"r{i}", "FP", reported, filed=reported + timedelta(days=i))
-                          for i in range(1, 12)])
+    cases = pl.DataFrame(
+        [case(f"r{i}", "FP", reported, filed=reported + timedelta(days=i)) for i in range(1, 12)]
+    )
     tte = time_to_file(cases, REGISTER, None, FORCE_SEL)
     row = summary(tte).filter(arm="pilot", period="after").row(0, named=True)
     assert (row["cases"], row["median_days"], row["filed_by_90"]) == (11, 6.0, 1.0)

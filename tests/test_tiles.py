@@ -8,8 +8,7 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from soteria.reference import read_areas, read_pilot_register
-from soteria.tiles import (
+from soteria.charts.tiles import (
     NO_DATA_FILL,
     OUTLINE,
     TILE,
@@ -19,6 +18,7 @@ from soteria.tiles import (
     tile_map_chart,
     wave_outlines,
 )
+from soteria.store.reference import read_areas, read_pilot_register
 
 GRAINS = ("force", "cps_area")
 
@@ -31,7 +31,10 @@ def register(grain: str) -> pl.DataFrame:
 def values(grain: str) -> pl.DataFrame:
     reg = register(grain)
     return reg.select(
-        "area_code", "area_name", "wave", "pilot_start",
+        "area_code",
+        "area_name",
+        "wave",
+        "pilot_start",
         value=pl.int_range(0, reg.height).cast(pl.Float64) - 10,
     ).with_columns(label=pl.format("{}", pl.col("value")))
 
@@ -134,9 +137,13 @@ def test_points_carry_area_codes_names_and_values_for_hover_and_click():
 
 
 def test_missing_and_suppressed_values_are_no_data_tiles_not_zeros():
-    vals = values("force").filter(pl.col("area_code") != "E23000034").with_columns(
-        value=pl.when(pl.col("area_code") == "BTP").then(None).otherwise("value"),
-        label=pl.when(pl.col("area_code") == "BTP").then(pl.lit("[c]")).otherwise("label"),
+    vals = (
+        values("force")
+        .filter(pl.col("area_code") != "E23000034")
+        .with_columns(
+            value=pl.when(pl.col("area_code") == "BTP").then(None).otherwise("value"),
+            label=pl.when(pl.col("area_code") == "BTP").then(pl.lit("[c]")).otherwise("label"),
+        )
     )
     fig = tile_map_chart(vals, "force", "Referrals", "Referrals")
     points = fig.data[0]
@@ -179,15 +186,26 @@ def test_rejects_areas_of_another_grain_and_duplicates():
 def test_wave_outlines_follow_the_given_order():
     styles = wave_outlines(["first", "second"])
     assert styles["first"]["width"] > styles["second"]["width"]
-    fig = tile_map_chart(values("cps_area").drop("pilot_start"), "cps_area", "t", "c",
-                         wave_order=["October 2022", "2021 pathfinder"])
+    fig = tile_map_chart(
+        values("cps_area").drop("pilot_start"),
+        "cps_area",
+        "t",
+        "c",
+        wave_order=["October 2022", "2021 pathfinder"],
+    )
     legend = [t.name for t in fig.data if t.mode == "lines"]
     assert legend[:2] == ["October 2022", "2021 pathfinder"]
 
 
 def test_unlabelled_values_show_as_plain_numbers():
     assert [number(v) for v in (12345.6, 1234.0, 123.4, 12.34, 1.234, 0.0)] == [
-        "12,346", "1,234", "123", "12.3", "1.23", "0"]
+        "12,346",
+        "1,234",
+        "123",
+        "12.3",
+        "1.23",
+        "0",
+    ]
     vals = values("cps_area").with_columns(label=pl.lit(None, dtype=pl.String), value=pl.lit(2500.0))
     fig = tile_map_chart(vals, "cps_area", "t", "c")
     assert {c[2] for c in fig.data[0].customdata} == {"2,500"}

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from soteria import reference
-from soteria.demo import build_demo
-from soteria.ingest import commit, ingest_file, read_extract
-from soteria.storage import Store, UndoRefused
-from soteria.undo import plan_undo, undo
+from soteria.demo.build import build_demo
+from soteria.ingest.load import commit, ingest_file, read_extract
+from soteria.ingest.undo import plan_undo, undo
+from soteria.store import reference
+from soteria.store.gateway import Store, UndoRefused
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

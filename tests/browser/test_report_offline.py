@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soteria import report
-from soteria.compare import Selection
-from soteria.report_charts import StoreData
+from soteria.analysis.compare import Selection
+from soteria.outputs import pack as report
+from soteria.outputs.registry import StoreData
 
 
 def test_html_report_opens_offline_and_fetches_nothing(browser, demo_store, tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from soteria.demo import build_demo
-from soteria.storage import Store
+from soteria.demo.build import build_demo
+from soteria.store.gateway import Store
 from tests.browser.conftest import ROOT, free_port
 from tests.browser_support import BROWSER_MARKS
 

@@ -8,18 +8,18 @@ from datetime import date
 import polars as pl
 import pytest
 
-from soteria.compare import Selection
-from soteria.demo import build_demo
-from soteria.demo_cases import PILOT_EFFECT
+from soteria.analysis.compare import Selection
+from soteria.demo.build import build_demo
+from soteria.demo.cases import PILOT_EFFECT
 from soteria.domain import METRICS
-from soteria.evaluation.from_store import (
+from soteria.evaluation.run import (
     case_frame,
     design,
     metric_panel,
     period_index,
     run_evaluation,
 )
-from soteria.storage import Store
+from soteria.store.gateway import Store
 
 OCT_2022 = period_index(date(2022, 10, 1))
 JUN_2021 = period_index(date(2021, 6, 1))
@@ -156,7 +156,7 @@ def test_a_pilot_effect_built_into_the_data_is_found_with_the_right_sign(tmp_pat
     finally:
         store.close()
     ref, rate, rtf = (r.outcomes[k] for k in ("referrals", "charge_rate", "report_to_file"))
-    # CPS Areas mix pathfinder forces with later ones, so their effect is diluted (see soteria.demo)
+    # CPS Areas mix pathfinder forces with later ones, so their effect is diluted (see soteria.demo.build)
     assert 40 < ref.headline.estimate < 100 and ref.headline.lower > 0 and ref.verdict == "clear"
     assert rate.headline.estimate > 0  # charge rates per area and quarter are noisy: the sign only
     assert rtf.headline.estimate > 0 and rtf.secondary["rmst_days"].estimate < 0  # filed sooner

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from soteria import readers
 from soteria.config import SAMPLES_DIR
-from soteria.ingest import commit, preview, read_extract
+from soteria.ingest import readers
+from soteria.ingest.load import commit, preview, read_extract
 from tests.hostile import make_hostile
 
 TIME_LIMIT = 20.0  # seconds per file, on a loaded 2-core machine
@@ -104,8 +104,8 @@ def test_fuzz_truncated_and_flipped_extracts(hostile_store, sample: str, data) -
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory):
-    from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
-    from soteria.storage import Store
+    from soteria.store.gateway import Store
+    from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
     s = Store(tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
     s.replace_reference(read_areas(), read_force_cps_area())

@@ -1,6 +1,7 @@
 """The Report pack page: choose charts, findings and formats, build in one step, download."""
 
-from soteria import report, report_charts
+from soteria.outputs import pack as report
+from soteria.outputs import registry as report_charts
 from tests.browser_support import browser_test
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-import soteria.backups  # noqa: F401 - imported before "ready" so the kill window is the operation itself
-import soteria.undo  # noqa: F401
-from soteria.cli import main
+import soteria.ingest.undo  # noqa: F401
+import soteria.store.backups  # noqa: F401 - imported before "ready" so the kill window is the operation itself
+from soteria.cli.main import main
 
 if __name__ == "__main__":
     print("ready", flush=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from soteria import backups
-from soteria.cli import main
+from soteria.cli.main import main
 from soteria.config import SAMPLES_DIR
-from soteria.ingest import ingest_file
-from soteria.storage import StorageError, Store, close_stores, open_store
-from soteria.undo import undo
+from soteria.ingest.load import ingest_file
+from soteria.ingest.undo import undo
+from soteria.store import backups
+from soteria.store.gateway import StorageError, Store, close_stores, open_store
 
 METRICS = SAMPLES_DIR / "metrics_sample.csv"
 CASES = SAMPLES_DIR / "cases_sample.csv"

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from soteria.config import SAMPLES_DIR
-from soteria.demo import build_demo
-from soteria.ingest import ingest_file
-from soteria.storage import Store, open_store
-from soteria.undo import undo
+from soteria.demo.build import build_demo
+from soteria.ingest.load import ingest_file
+from soteria.ingest.undo import undo
+from soteria.store.gateway import Store, open_store
 from tests.live_sessions import Session, served_app
 
 pytestmark = pytest.mark.slow

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from soteria.cli import main
+from soteria.cli.main import main
 from soteria.config import PROJECT_ROOT, SAMPLES_DIR
-from soteria.storage import Store
+from soteria.store.gateway import Store
 
 pytestmark = pytest.mark.slow
 KILLS_PER_OPERATION = 12  # 24 in all; README "Security and reliability" reports the figure

@@ -1,0 +1,146 @@
+"""What the Upload and Extracts pages show, as plain frames and sentences (no streamlit here)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from soteria.ingest.changes import LAYOUT_LABELS, Preview
+from soteria.ingest.load import ParsedExtract, Progress, preview, read_extract
+from soteria.store.gateway import Store
+
+KIND_CHOICES = {
+    "detect": "Detect from the columns",
+    "metrics": "Area-month metrics (long or wide)",
+    "cases": "Case timelines",
+    "cjs": "MoJ CJS Delivery Data Dashboard CSV",
+}
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+
+
+def kind_value(choice: str) -> str | None:
+    return None if choice == "detect" else choice
+
+
+def read_and_preview(
+    store: Store,
+    data: bytes,
+    file_name: str,
+    as_of: date | None,
+    kind_choice: str,
+    sheet: str | None,
+    progress: Progress | None = None,
+) -> tuple[ParsedExtract, Preview | None]:
+    """Read and check an uploaded file and, when it is clean, preview it against the store."""
+    parsed = read_extract(
+        data, file_name, store.areas(), as_of, kind=kind_value(kind_choice), sheet=sheet, progress=progress
+    )
+    return parsed, (preview(store, parsed, progress) if parsed.ok else None)
+
+
+def problems_headline(parsed: ParsedExtract) -> str:
+    n = parsed.problem_total
+    return (
+        f"Nothing was stored: {parsed.file_name} has {n:,} problem{'s' if n != 1 else ''}. "
+        "Fix the file and upload it again."
+    )
+
+
+def problems_table(parsed: ParsedExtract) -> pl.DataFrame:
+    """The problems kept (the first 1,000), as a spreadsheet user reads them."""
+    return pl.DataFrame(
+        [{"row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in parsed.problems],
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String},
+    )
+
+
+def rule_counts(parsed: ParsedExtract) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"rule": list(parsed.problem_counts), "problems": list(parsed.problem_counts.values())},
+        schema={"rule": pl.String, "problems": pl.Int64},
+    )
+
+
+def preview_heading(preview: Preview) -> list[str]:
+    """The preview's sentences without the per-metric counts and revisions (shown as tables)."""
+    lines = preview.lines(revisions_shown=0)
+    keep = [lines[0]] + [
+        line.strip()
+        for line in lines[1:]
+        if not any(line.strip().startswith(f"{item}:") for item in preview.changes)
+        and "revised value" not in line
+        and not line.strip().startswith("...")
+    ]
+    return keep
+
+
+def changes_table(preview: Preview) -> pl.DataFrame:
+    """One row per metric (or for cases) with the counts of new, revised/changed and unchanged."""
+    label = "cases" if preview.kind == "cases" else "metric"
+    return pl.DataFrame([{label: item, **counts} for item, counts in preview.changes.items()])
+
+
+def revisions_table(preview: Preview) -> pl.DataFrame:
+    """Every revised value, largest first: old -> new, change, and the flag for moves over 50%."""
+    if preview.revisions is None:
+        return pl.DataFrame()
+    period = "quarter" if preview.kind == "cjs" else "month"
+    return preview.revisions.select(
+        pl.col("area_code").alias("area"),
+        pl.col("month").dt.strftime("%Y-%m").alias(period),
+        "metric",
+        pl.coalesce(pl.col("old_value").cast(pl.Int64).cast(pl.String), pl.col("old_missing_reason")).alias(
+            "old"
+        ),
+        pl.coalesce(pl.col("new_value").cast(pl.Int64).cast(pl.String), pl.col("new_missing_reason")).alias(
+            "new"
+        ),
+        pl.col("change").cast(pl.Int64),
+        pl.col("change_pct").round(1).alias("change %"),
+        pl.col("over_50pct").fill_null(False).alias("over 50%"),
+        pl.col("old_extract_id").alias("old value from extract"),
+    )
+
+
+def extracts_table(store: Store) -> pl.DataFrame:
+    """Every load, newest first, with the columns an evaluator audits."""
+    return store.extract_list().select(
+        pl.col("extract_id").alias("extract"),
+        pl.col("file_name").alias("file"),
+        pl.col("kind"),
+        pl.col("layout").replace_strict(LAYOUT_LABELS, default=None).alias("layout"),
+        pl.col("rows"),
+        pl.col("as_of").alias("as of"),
+        pl.col("loaded_by").alias("loaded by"),
+        pl.col("loaded_at").dt.strftime("%Y-%m-%d %H:%M").alias("loaded at"),
+        pl.col("status"),
+        pl.format("{} by {}", pl.col("undone_at").dt.strftime("%Y-%m-%d %H:%M"), pl.col("undone_by")).alias(
+            "undone"
+        ),
+        pl.col("sha256").alias("SHA-256"),
+        pl.col("is_synthetic").alias("synthetic"),
+    )
+
+
+def extract_label(row: dict[str, Any]) -> str:
+    return f"{row['extract']}: {row['file']} ({row['kind']}, {row['loaded at']}, {row['status']})"
+
+
+def extract_summary(extract: dict[str, Any]) -> list[str]:
+    """What was recorded about a load: how it was read and what it changed."""
+    out = [f"SHA-256 `{extract['sha256']}`"]
+    if extract.get("file_format"):
+        size = f", {extract['size_bytes'] / 1024:,.1f} KB" if extract.get("size_bytes") else ""
+        sheet = f", sheet {extract['sheet']!r}" if extract.get("sheet") else ""
+        out.append(f"Read as {extract['file_format']}{sheet}{size}")
+    try:
+        summary = json.loads(extract.get("summary") or "{}")
+    except ValueError:
+        summary = {}
+    for item, counts in (summary.get("changes") or {}).items():
+        out.append(f"{item}: " + ", ".join(f"{n:,} {word}" for word, n in counts.items()))
+    out += list(summary.get("notes") or [])
+    return out
