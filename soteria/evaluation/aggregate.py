@@ -6,15 +6,15 @@ cohort-size weights; they need many units (see ``inference`` for few treated are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.did import ATTGT, _num
-from soteria.evaluation.results import Estimate, jsonable
+from soteria.evaluation.cells import Cells
+from soteria.evaluation.results import Estimate, TestResult, jsonable, plain_number
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,38 @@ class Aggregate:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "overall": self.overall.to_dict(), "table": jsonable(self.table)}
+
+
+@dataclass(frozen=True)
+class ATTGT:
+    """Group-time effects.
+
+    ``table``: one row per (group, time) with group (start period), time, base_time, event_time, att, se,
+    lower, upper (pointwise, or simultaneous with the bootstrap), post, n_treated, n_control.
+    ``influence``: (units x rows) influence functions, R's scaling (se = sqrt(sum IF^2) / n).
+    """
+
+    table: pl.DataFrame
+    pretest: TestResult
+    control: str
+    base_period: str
+    alpha: float
+    critical_value: float
+    influence: np.ndarray = field(repr=False)
+    cells: Cells = field(repr=False)
+    code: np.ndarray = field(repr=False)
+    cohort_sizes: np.ndarray = field(repr=False)
+    cohort_time: np.ndarray = field(repr=False)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    bootstrap_iters: int = 0
+    seed: int = 0
+
+    def aggregate(self, kind: str = "group", **kwargs: Any) -> Aggregate:
+        return aggregate(self, kind, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = ("table", "pretest", "control", "base_period", "alpha", "critical_value", "diagnostics")
+        return {k: jsonable(getattr(self, k)) for k in keys}
 
 
 def _se(inf: np.ndarray, result: ATTGT) -> float:
@@ -80,7 +112,7 @@ def aggregate(
         th = np.array([att[keep & (cells.cohort == k)].mean() for k in ks])
         th_inf = np.column_stack([inf[:, keep & (cells.cohort == k)].mean(1) for k in ks])
         for k, a, f in zip(ks, th, th_inf.T, strict=True):
-            rows.append({"group": _num(result.cohort_time[k]), "att": a, "se": _se(f, result)})
+            rows.append({"group": plain_number(result.cohort_time[k]), "att": a, "se": _se(f, result)})
         est, agg_inf = _weighted(th, th_inf, ks, code, sizes)
     elif kind == "dynamic":
         sel_all = cells.valid.copy()

@@ -13,57 +13,14 @@ the headline interval comes from randomisation inference (``soteria.evaluation.i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation._design import Cells, build_cells
-from soteria.evaluation._panel import PanelMatrix, to_matrix
-from soteria.evaluation.results import TestResult, jsonable
-
-if TYPE_CHECKING:
-    from soteria.evaluation.aggregate import Aggregate
-
-
-@dataclass(frozen=True)
-class ATTGT:
-    """Group-time effects.
-
-    ``table``: one row per (group, time) with group (start period), time, base_time, event_time, att, se,
-    lower, upper (pointwise, or simultaneous with the bootstrap), post, n_treated, n_control.
-    ``influence``: (units x rows) influence functions, R's scaling (se = sqrt(sum IF^2) / n).
-    """
-
-    table: pl.DataFrame
-    pretest: TestResult
-    control: str
-    base_period: str
-    alpha: float
-    critical_value: float
-    influence: np.ndarray = field(repr=False)
-    cells: Cells = field(repr=False)
-    code: np.ndarray = field(repr=False)
-    cohort_sizes: np.ndarray = field(repr=False)
-    cohort_time: np.ndarray = field(repr=False)
-    diagnostics: dict[str, Any] = field(default_factory=dict)
-    bootstrap_iters: int = 0
-    seed: int = 0
-
-    def aggregate(self, kind: str = "group", **kwargs: Any) -> Aggregate:
-        from soteria.evaluation.aggregate import aggregate
-
-        return aggregate(self, kind, **kwargs)
-
-    def to_dict(self) -> dict[str, Any]:
-        keys = ("table", "pretest", "control", "base_period", "alpha", "critical_value", "diagnostics")
-        return {k: jsonable(getattr(self, k)) for k in keys}
-
-
-def _num(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else float(x)
+from soteria.evaluation.aggregate import ATTGT
+from soteria.evaluation.cells import build_cells
+from soteria.evaluation.matrix import PanelMatrix, to_matrix
+from soteria.evaluation.results import TestResult, plain_number
 
 
 def att_gt(
@@ -116,7 +73,7 @@ def att_gt_matrix(
     times, starts = pm.times, pm.cohort_time
     table = pl.DataFrame(
         {
-            "group": [_num(starts[k]) for k in cells.cohort],
+            "group": [plain_number(starts[k]) for k in cells.cohort],
             "time": times[cells.t],
             "base_time": times[cells.b],
             "event_time": cells.event,
@@ -133,9 +90,11 @@ def att_gt_matrix(
     diagnostics = {
         "n_units": n,
         "n_periods": pm.n_periods,
-        "cohort_sizes": {str(_num(starts[k])): int(s) for k, s in enumerate(pm.cohort_sizes) if k},
+        "cohort_sizes": {str(plain_number(starts[k])): int(s) for k, s in enumerate(pm.cohort_sizes) if k},
         "n_never_treated": int(pm.cohort_sizes[0]),
-        "control_only_cohorts": [str(_num(starts[k])) for k in range(1, len(starts)) if not pm.targets[k]],
+        "control_only_cohorts": [
+            str(plain_number(starts[k])) for k in range(1, len(starts)) if not pm.targets[k]
+        ],
         "dropped_already_treated": [str(u) for u in pm.dropped],
         "cells_without_controls": int((~cells.valid).sum()),
         "se_method": f"multiplier bootstrap ({iters} draws)" if iters else "analytic influence function",

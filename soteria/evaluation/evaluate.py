@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from soteria.evaluation._panel import to_matrix
-from soteria.evaluation._ri import assignments
 from soteria.evaluation.aggregate import aggregate
 from soteria.evaluation.did import att_gt_matrix
 from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
+from soteria.evaluation.matrix import to_matrix
 from soteria.evaluation.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
+from soteria.evaluation.randomisation import assignments
 from soteria.evaluation.results import Estimate, TestResult, jsonable
 from soteria.evaluation.twfe import twfe_matrix
 

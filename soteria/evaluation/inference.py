@@ -8,7 +8,7 @@ pilot, every such assignment was as likely as the real one (areas were not picke
 The interval inverts the test under a constant effect on every treated area-month (a sharp null), so it
 is an interval for that common effect; with very unequal effects across areas read it as approximate.
 
-Each statistic is linear in the outcomes with assignment-invariant group sizes (see ``_design``), so all
+Each statistic is linear in the outcomes with assignment-invariant group sizes (see ``cells``), so all
 2,002 assignments of 5 of 14 areas cost one gather and a sum, and the confidence interval is found
 exactly (no grid) from the roots of the test's step function.
 """
@@ -20,8 +20,8 @@ import math
 import numpy as np
 import polars as pl
 
-from soteria.evaluation._panel import PanelMatrix, to_matrix
-from soteria.evaluation._ri import (
+from soteria.evaluation.matrix import PanelMatrix, to_matrix
+from soteria.evaluation.randomisation import (
     Table,
     assignments,
     cs_table,

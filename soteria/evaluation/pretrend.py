@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from soteria.evaluation._design import build_cells
-from soteria.evaluation._panel import PanelMatrix, to_matrix
-from soteria.evaluation._ri import assignments
+from soteria.evaluation.cells import build_cells
+from soteria.evaluation.matrix import PanelMatrix, to_matrix
+from soteria.evaluation.randomisation import assignments
 from soteria.evaluation.results import TestResult
 
 

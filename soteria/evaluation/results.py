@@ -76,3 +76,8 @@ class TestResult(_ToDict):
     p_value: float
     method: str
     diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+def plain_number(x: float) -> int | float:
+    """A start period as a table shows it: 2004, not 2004.0."""
+    return int(x) if float(x).is_integer() else float(x)

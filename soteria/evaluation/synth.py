@@ -126,7 +126,7 @@ def synthetic_control(
 
     The outcome must be observed in every period for the treated unit and the donors.
     """
-    units, times, y = _wide(panel, unit, time, outcome)
+    units, times, y = wide_panel(panel, unit, time, outcome)
     if treated not in units:
         raise ValueError(f"treated unit {treated!r} is not in the panel")
     donors = [u for u in (donors if donors is not None else units) if u != treated]
@@ -141,12 +141,14 @@ def synthetic_control(
     if predictors:
         x = np.column_stack([_predictor(panel, unit, time, p, units) for p in predictors])
         opt = np.isin(times, optimize_times) if optimize_times is not None else pre
-    return _result(
+    return synth_result(
         y, times, pre, post, idx[treated], rows, units, x, opt, predictors, placebos, treatment_time
     )
 
 
-def _wide(panel: pl.DataFrame, unit: str, time: str, outcome: str) -> tuple[list, np.ndarray, np.ndarray]:
+def wide_panel(
+    panel: pl.DataFrame, unit: str, time: str, outcome: str
+) -> tuple[list, np.ndarray, np.ndarray]:
     """Units x periods outcome matrix (NaN where a value is missing)."""
     if panel.select(pl.struct(unit, time).is_duplicated().any()).item():
         raise ValueError(f"panel has more than one row for some ({unit}, {time}) pairs")
@@ -170,7 +172,7 @@ def _predictor(panel, unit, time, p: Predictor, units) -> np.ndarray:
     return np.array([np.nan if lookup.get(u) is None else lookup[u] for u in units], dtype=float)
 
 
-def _result(y, times, pre, post, t_idx, rows, units, x, opt, predictors, placebos, treatment_time):
+def synth_result(y, times, pre, post, t_idx, rows, units, x, opt, predictors, placebos, treatment_time):
     w, v, synth, gap, pre_r, post_r, ratio = _fit(y, pre, post, t_idx, rows, x, opt)
     placebo_df, p = None, None
     if placebos and len(rows) >= 2:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from soteria.evaluation.synth import SynthResult, _result, _wide
+from soteria.evaluation.synth import SynthResult, synth_result, wide_panel
 
 
 def synthetic_control_panel(
@@ -28,7 +28,7 @@ def synthetic_control_panel(
     never = starts.filter((pl.col(first_treat) <= 0) | (pl.col(first_treat) > last))[unit].to_list()
     pool = donors if donors is not None else never
     treated = starts.filter((pl.col(first_treat) > panel[time].min()) & (pl.col(first_treat) <= last))
-    units, times, y = _wide(panel, unit, time, outcome)
+    units, times, y = wide_panel(panel, unit, time, outcome)
     idx = {u: i for i, u in enumerate(units)}
     out = []
     for u, g in zip(treated[unit].to_list(), treated[first_treat].to_list(), strict=True):
@@ -36,7 +36,7 @@ def synthetic_control_panel(
         if np.isnan(y[[idx[u], *rows]]).any():
             raise ValueError(f"the outcome has missing values for {u!r} or a donor")
         out.append(
-            _result(y, times, times < g, times >= g, idx[u], rows, units, None, None, None, placebos, g)
+            synth_result(y, times, times < g, times >= g, idx[u], rows, units, None, None, None, placebos, g)
         )
     return out
 

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation._panel import PanelMatrix, to_matrix
+from soteria.evaluation.matrix import PanelMatrix, to_matrix
 from soteria.evaluation.results import Estimate
 
 

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from soteria.evaluation import att_gt, pretrend_test
-from soteria.evaluation._panel import to_matrix
-from soteria.evaluation._ri import assignments
+from soteria.evaluation.matrix import to_matrix
+from soteria.evaluation.randomisation import assignments
 from soteria.evaluation.pretrend import many_statistics, pretrend_tables
 from soteria.evaluation.simulate import simulate_staggered_panel
 

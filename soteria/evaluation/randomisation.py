@@ -8,8 +8,8 @@ from itertools import combinations
 
 import numpy as np
 
-from soteria.evaluation._design import build_cells, cell_weights, contribution_matrix
-from soteria.evaluation._panel import PanelMatrix
+from soteria.evaluation.cells import build_cells, cell_weights, contribution_matrix
+from soteria.evaluation.matrix import PanelMatrix
 
 Table = Callable[[np.ndarray], np.ndarray]  # y (N, T) -> (K+1, N) per-unit contributions by cohort code
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from soteria.evaluation._panel import PanelMatrix
+from soteria.evaluation.matrix import PanelMatrix
 
 CONTROLS = ("never", "notyet")
 KINDS = ("simple", "group", "dynamic")
