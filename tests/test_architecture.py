@@ -20,7 +20,17 @@ MAY_IMPORT: dict[str, set[str]] = {
     "charts": {"vocabulary", "disclosure", "analysis", "evaluation"},
     "outputs": {"vocabulary", "store", "disclosure", "analysis", "evaluation", "charts"},
     "cli": {"vocabulary", "store", "ingest", "demo", "disclosure", "analysis", "evaluation", "outputs"},
-    "ui": {"vocabulary", "store", "ingest", "demo", "disclosure", "analysis", "evaluation", "charts", "outputs"},
+    "ui": {
+        "vocabulary",
+        "store",
+        "ingest",
+        "demo",
+        "disclosure",
+        "analysis",
+        "evaluation",
+        "charts",
+        "outputs",
+    },
     "pages": {"ui"},
 }
 
@@ -47,7 +57,9 @@ def soteria_imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("soteria"))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("soteria"):
+        elif (
+            isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("soteria")
+        ):
             for a in node.names:
                 sub = f"{node.module}.{a.name}"
                 found.add(sub if module_file(sub) else node.module)

@@ -18,9 +18,9 @@ from soteria.evaluation import (
     to_relative,
     twfe,
 )
+from soteria.evaluation.inference import make_table
 from soteria.evaluation.matrix import to_matrix
 from soteria.evaluation.randomisation import assignments, invert, p_value, statistics
-from soteria.evaluation.inference import make_table
 from soteria.evaluation.simulate import simulate_staggered_panel
 
 

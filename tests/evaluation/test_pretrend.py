@@ -7,8 +7,8 @@ import pytest
 
 from soteria.evaluation import att_gt, pretrend_test
 from soteria.evaluation.matrix import to_matrix
-from soteria.evaluation.randomisation import assignments
 from soteria.evaluation.pretrend import many_statistics, pretrend_tables
+from soteria.evaluation.randomisation import assignments
 from soteria.evaluation.simulate import simulate_staggered_panel
 
 
