@@ -32,7 +32,7 @@ from soteria.config import SAMPLES_DIR  # noqa: E402
 from soteria.demo.build import build_demo  # noqa: E402
 from soteria.ingest.load import ingest_file  # noqa: E402
 from soteria.ingest.undo import undo  # noqa: E402
-from soteria.store.gateway import Store, open_store  # noqa: E402
+from soteria.store import Store, open_store  # noqa: E402
 from tests.live_sessions import Session, served_app  # noqa: E402
 
 

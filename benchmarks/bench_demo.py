@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soteria.demo.build import DEFAULT_CASES, build_demo  # noqa: E402
-from soteria.store.gateway import Store  # noqa: E402
+from soteria.store import Store  # noqa: E402
 
 BUDGET_SECONDS = 15.0
 

@@ -52,7 +52,7 @@ from datetime import date
 from soteria.analysis.compare import Selection
 from soteria.domain import METRICS
 from soteria.evaluation.run import run_evaluation
-from soteria.store.gateway import Store
+from soteria.store import Store
 t1 = time.perf_counter()
 db, control, end = sys.argv[1], sys.argv[2], sys.argv[3]
 store = Store(db, read_only=True)
@@ -128,7 +128,7 @@ def main() -> int:
         db = Path(args.db) if args.db else Path(folder) / "soteria.duckdb"
         if not args.db:
             from soteria.demo.build import build_demo
-            from soteria.store.gateway import Store
+            from soteria.store import Store
 
             store = Store(db)
             summary = build_demo(store)

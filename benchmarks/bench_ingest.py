@@ -172,7 +172,7 @@ def child(what: str, csv: Path, db: Path) -> dict[str, float | str]:
         status = "loaded"
     else:
         from soteria.ingest.load import ingest_file
-        from soteria.store.gateway import Store
+        from soteria.store import Store
         from soteria.store.reference import read_areas, read_force_cps_area
 
         store = Store(db)

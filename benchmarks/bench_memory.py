@@ -294,7 +294,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from soteria.demo.build import DEFAULT_CASES, build_demo
-    from soteria.store.gateway import Store
+    from soteria.store import Store
 
     pages = navigation()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:

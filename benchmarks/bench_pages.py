@@ -38,7 +38,7 @@ from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from soteria.demo.build import DEFAULT_CASES, build_demo  # noqa: E402
-from soteria.store.gateway import Store, close_stores  # noqa: E402
+from soteria.store import Store, close_stores  # noqa: E402
 
 WARM_TARGET_MS = 200.0
 COLD_TARGET_MS = 2000.0

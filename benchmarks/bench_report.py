@@ -21,7 +21,7 @@ from soteria.demo.build import build_demo
 from soteria.outputs import export
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 RUNS = 10
 

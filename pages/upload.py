@@ -4,7 +4,7 @@ import streamlit as st
 
 from soteria.ingest import load as ingest
 from soteria.ingest import readers, views
-from soteria.store.gateway import ExtractConflict
+from soteria.store import ExtractConflict
 from soteria.ui import access as ui_access
 from soteria.ui import common as ui
 

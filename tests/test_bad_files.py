@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 
 from soteria.cli.common import app
 from soteria.config import SAMPLES_DIR
-from soteria.store import archive
-from soteria.store.gateway import Store, close_stores, open_store
+from soteria.store import Store, archive, close_stores, open_store
 
 CORPUS = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text())

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from soteria.cli.common import MAX_PROBLEMS_SHOWN, app
 from soteria.cli.main import command_names, main
 from soteria.config import SAMPLES_DIR
-from soteria.store.gateway import Store, close_stores
+from soteria.store import Store, close_stores
 
 runner = CliRunner()
 METRICS_SAMPLE = str(SAMPLES_DIR / "metrics_sample.csv")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from soteria.cli.common import app
 from soteria.cli.main import command_names
 from soteria.demo.build import build_demo
-from soteria.store.gateway import Store, close_stores
+from soteria.store import Store, close_stores
 
 runner = CliRunner()
 

@@ -28,7 +28,7 @@ from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
 from soteria.outputs.export import table_to_xlsx
 from soteria.outputs.registry import CHARTS, DEFAULT_PACK, StoreData, build, export_chart
-from soteria.store.gateway import close_stores
+from soteria.store import close_stores
 from tests import export_scan
 from tests.browser_support import browser_test
 

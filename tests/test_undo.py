@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from soteria.demo.build import build_demo
 from soteria.ingest.load import commit, ingest_file, read_extract
 from soteria.ingest.undo import plan_undo, undo
-from soteria.store import reference
-from soteria.store.gateway import Store, UndoRefused
+from soteria.store import Store, UndoRefused, reference
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

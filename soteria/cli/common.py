@@ -18,7 +18,7 @@ import typer
 from soteria import auth
 from soteria.config import database_path
 from soteria.ingest.load import Problem
-from soteria.store.gateway import ExtractConflict, StorageError, Store, open_store
+from soteria.store import ExtractConflict, StorageError, Store, open_store
 
 MAX_PROBLEMS_SHOWN = 50
 

@@ -23,7 +23,7 @@ from soteria.cli.common import (
     parse_date,
 )
 from soteria.ingest.load import KIND_NAMES, IngestResult, ingest_file
-from soteria.store.gateway import Store, close_stores, open_store
+from soteria.store import Store, close_stores, open_store
 
 
 @app.command()

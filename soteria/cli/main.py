@@ -12,7 +12,7 @@ from soteria.cli import loading, safekeeping
 from soteria.cli.common import app
 from soteria.cli.evaluate import evaluate
 from soteria.cli.export import export, report
-from soteria.store.gateway import close_stores
+from soteria.store import close_stores
 
 REGISTERED_BY_IMPORT = (loading, safekeeping)  # their commands are decorated onto `app`
 app.command()(evaluate)

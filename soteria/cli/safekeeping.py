@@ -9,7 +9,7 @@ import typer
 
 from soteria import auth
 from soteria.cli.common import app, existing_store, fail, guarded
-from soteria.store.gateway import close_stores
+from soteria.store import close_stores
 
 
 @app.command()
@@ -50,8 +50,7 @@ def restore(
     path: Path = ctx.obj
 
     def run() -> None:
-        from soteria.store import backups
-        from soteria.store.gateway import is_duckdb_file
+        from soteria.store import backups, is_duckdb_file
 
         if path.exists() and is_duckdb_file(path):
             existing_store(path, "change_data")

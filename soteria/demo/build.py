@@ -51,7 +51,7 @@ from soteria.demo.cases import (
     unit_shares,
 )
 from soteria.domain import METRICS
-from soteria.store.gateway import ExtractDetails, ExtractRecord, Store
+from soteria.store import ExtractDetails, ExtractRecord, Store
 from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 __all__ = ["CASE_MODEL", "PILOT_EFFECT", "build_demo", "demo_cases", "demo_metrics", "ensure_demo"]

@@ -1,6 +1,6 @@
 """From stored frames to the evaluation: design, panels, estimates and the checks on their assumptions.
 
-Pure functions: they take what ``soteria.store.gateway.Store`` returns (``metric_values``, ``cases``,
+Pure functions: they take what ``soteria.store.Store`` returns (``metric_values``, ``cases``,
 ``pilot_register``, ``force_cps_area``) and a :class:`soteria.analysis.compare.Selection`, and return plain
 frames and frozen results. No Streamlit, no SQL.
 

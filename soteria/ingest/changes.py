@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from soteria.ingest.validation import METRIC_KEY
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 CASE_FIELDS = ["force_code", "reported_on", "file_submitted_on", "closed_on", "closure_reason"]
 LARGE_REVISION = 0.5  # a revision moving a value by more than this share of it is flagged

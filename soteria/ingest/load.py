@@ -29,8 +29,7 @@ from soteria.ingest.cjs import REQUIRED as CJS_REQUIRED
 from soteria.ingest.cjs import CjsChecks, prepare_cjs
 from soteria.ingest.problems import Problem, file_problem
 from soteria.ingest.readers import Table, read_table, size_reason
-from soteria.store import archive, backups
-from soteria.store.gateway import ExtractDetails, ExtractRecord, Store
+from soteria.store import ExtractDetails, ExtractRecord, Store, archive, backups
 
 __all__ = [
     "KINDS",

@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from soteria.store import backups
-from soteria.store.gateway import Store, UndoRefused
+from soteria.store import Store, UndoRefused, backups
 
 __all__ = ["UndoPlan", "UndoRefused", "plan_undo", "undo"]
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from soteria.ingest.changes import LAYOUT_LABELS, Preview
 from soteria.ingest.load import ParsedExtract, Progress, preview, read_extract
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 KIND_CHOICES = {
     "detect": "Detect from the columns",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from soteria.store.gateway import StorageError, Store, _copy_atomically, verify_database_file
+from soteria.store import StorageError, Store, verify_database_file
+from soteria.store.files import copy_atomically
 
 DEFAULT_KEEP = 10
 SUFFIX = ".duckdb"
@@ -132,10 +133,10 @@ def restore(db_path: Path | str, name: str) -> tuple[Snapshot, Snapshot | None]:
                 before = take(store, "before restore", keep=max(keep_count(), 2))
             finally:
                 store.close()
-    _copy_atomically(snap.path, db)
+    copy_atomically(snap.path, db)
     wal = Path(f"{db}.wal")
     if Path(f"{snap.path}.wal").exists():
-        _copy_atomically(Path(f"{snap.path}.wal"), wal)
+        copy_atomically(Path(f"{snap.path}.wal"), wal)
     else:
         wal.unlink(missing_ok=True)
     return snap, before

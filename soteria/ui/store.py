@@ -13,7 +13,7 @@ import streamlit as st
 
 from soteria.config import database_path
 from soteria.demo.build import ensure_demo
-from soteria.store.gateway import StorageError, Store, open_store
+from soteria.store import StorageError, Store, open_store
 
 
 @st.cache_resource(show_spinner="Preparing the database (first start builds the demo data)...")

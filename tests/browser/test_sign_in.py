@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from soteria.demo.build import build_demo
-from soteria.store.gateway import Store
+from soteria.store import Store
 from tests.browser.conftest import ROOT, free_port
 from tests.browser_support import BROWSER_MARKS
 

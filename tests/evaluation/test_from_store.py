@@ -19,7 +19,7 @@ from soteria.evaluation.run import (
     period_index,
     run_evaluation,
 )
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 OCT_2022 = period_index(date(2022, 10, 1))
 JUN_2021 = period_index(date(2021, 6, 1))

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from soteria.demo.build import build_demo
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_TIMEOUT = 60  # seconds; AppTest's default of 3 s is too short for a cold page

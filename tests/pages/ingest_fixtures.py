@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from soteria.store.gateway import Store
+from soteria.store import Store
 from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 

@@ -86,7 +86,7 @@ def test_viewer_browses_but_cannot_reach_any_change_page_by_any_route(app) -> No
 
 
 def test_viewer_widget_events_for_change_widgets_do_nothing(app, app_db) -> None:
-    from soteria.store.gateway import open_store
+    from soteria.store import open_store
 
     before = open_store(app_db).content_checksum()
     at = app("vi@example.org", script="pages/pilot_register.py")
@@ -157,7 +157,7 @@ def test_local_mode_extract_log_records_the_local_identity(open_page, monkeypatc
 
 def test_the_extract_log_records_the_signed_in_email(tmp_path, monkeypatch) -> None:
     from soteria.config import SAMPLES_DIR
-    from soteria.store.gateway import Store, open_store
+    from soteria.store import Store, open_store
     from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
     db = tmp_path / "own.duckdb"
@@ -184,7 +184,7 @@ def test_the_extract_log_records_the_signed_in_email(tmp_path, monkeypatch) -> N
 
 
 def test_roles_are_looked_up_once_per_run_and_afresh_on_every_run(app, monkeypatch) -> None:
-    from soteria.store.gateway import Store
+    from soteria.store import Store
 
     lookups = []
     user_roles = Store.user_roles

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from soteria.config import SAMPLES_DIR
 from soteria.ingest.load import ingest_file
-from soteria.store.gateway import open_store
+from soteria.store import open_store
 from tests.pages.ingest_fixtures import own_db
 
 __all__ = ["own_db"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from soteria.config import SAMPLES_DIR
-from soteria.store.gateway import Store, open_store
+from soteria.store import Store, open_store
 from tests.pages.ingest_fixtures import own_db
 
 __all__ = ["own_db"]

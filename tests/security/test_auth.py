@@ -130,7 +130,7 @@ SAMPLE = str(SAMPLES_DIR / "metrics_sample.csv")
 
 
 def test_cli_viewer_cannot_change_data_by_any_command(roles_db, capsys, monkeypatch) -> None:
-    from soteria.store.gateway import close_stores, open_store
+    from soteria.store import close_stores, open_store
 
     before = open_store(roles_db).content_checksum()
     for args in (
@@ -156,7 +156,7 @@ def test_cli_viewer_cannot_change_data_by_any_command(roles_db, capsys, monkeypa
 
 
 def test_cli_evaluator_loads_and_is_recorded_admin_manages_roles(roles_db, capsys, monkeypatch) -> None:
-    from soteria.store.gateway import close_stores, open_store
+    from soteria.store import close_stores, open_store
 
     code, out, err = run_cli(capsys, monkeypatch, "ev@x.org", "--db", roles_db, "ingest", SAMPLE)
     assert code == 0, err

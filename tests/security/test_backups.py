@@ -13,8 +13,7 @@ from soteria.cli.main import main
 from soteria.config import SAMPLES_DIR
 from soteria.ingest.load import ingest_file
 from soteria.ingest.undo import undo
-from soteria.store import backups
-from soteria.store.gateway import StorageError, Store, close_stores, open_store
+from soteria.store import StorageError, Store, backups, close_stores, open_store
 
 METRICS = SAMPLES_DIR / "metrics_sample.csv"
 CASES = SAMPLES_DIR / "cases_sample.csv"

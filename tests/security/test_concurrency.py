@@ -16,7 +16,7 @@ from soteria.config import SAMPLES_DIR
 from soteria.demo.build import build_demo
 from soteria.ingest.load import ingest_file
 from soteria.ingest.undo import undo
-from soteria.store.gateway import Store, open_store
+from soteria.store import Store, open_store
 from tests.live_sessions import Session, served_app
 
 pytestmark = pytest.mark.slow

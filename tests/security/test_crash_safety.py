@@ -23,7 +23,7 @@ import pytest
 
 from soteria.cli.main import main
 from soteria.config import PROJECT_ROOT, SAMPLES_DIR
-from soteria.store.gateway import Store
+from soteria.store import Store
 
 pytestmark = pytest.mark.slow
 KILLS_PER_OPERATION = 12  # 24 in all; README "Security and reliability" reports the figure
