@@ -17,15 +17,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from soteria.evaluation import (  # noqa: E402
-    att_gt,
-    evaluate,
-    randomization_inference,
-    relative_effect,
-    survival_summary,
-    synthetic_control_panel,
-)
-from soteria.evaluation.simulate import simulate_cases, simulate_staggered_panel  # noqa: E402
+from soteria.engine import att_gt, evaluate, randomization_inference, relative_effect, synthetic_control_panel
+from soteria.engine.simulate import simulate_cases, simulate_staggered_panel  # noqa: E402
+from soteria.evaluation.survival_did import survival_summary
 
 OUTCOMES = ["referrals", "early_advice_requests", "charging_decisions", "charges", "nfa_decisions",
             "victim_withdrawals"]  # fmt: skip

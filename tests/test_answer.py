@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import polars as pl
 
+from soteria.engine.results import Estimate
 from soteria.evaluation import answer
-from soteria.evaluation.results import Estimate
 from soteria.evaluation.run import Check
 
 HOLD = (Check("controls", True, "enough controls"),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from soteria.evaluation.results import Estimate
+from soteria.engine.results import Estimate
 from soteria.evaluation.run import Check
 from soteria.outputs import summaries
 

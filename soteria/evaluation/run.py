@@ -35,12 +35,12 @@ import polars as pl
 
 from soteria.analysis.compare import Selection, assign_arms
 from soteria.analysis.survival import time_to_file
-from soteria.evaluation.evaluate import OutcomeEvaluation, evaluate
-from soteria.evaluation.results import Estimate, jsonable
+from soteria.engine.evaluate import OutcomeEvaluation, evaluate
+from soteria.engine.results import Estimate, jsonable
+from soteria.engine.survival import cumulative_incidence, kaplan_meier, restricted_mean
+from soteria.engine.synth import SynthResult
+from soteria.engine.synth_panel import synthetic_control_panel
 from soteria.evaluation.survival_did import SurvivalSummary, survival_summary
-from soteria.evaluation.survival_tests import cumulative_incidence, kaplan_meier, restricted_mean
-from soteria.evaluation.synth import SynthResult
-from soteria.evaluation.synth_panel import synthetic_control_panel
 
 CONTROLS = {
     "notyet": "not-yet-treated areas (each until its own start)",

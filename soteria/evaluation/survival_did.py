@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.results import Estimate, TestResult, jsonable
-from soteria.evaluation.survival_tests import cumulative_incidence, km_median, logrank_test, restricted_mean
+from soteria.engine.results import Estimate, TestResult, jsonable
+from soteria.engine.survival import cumulative_incidence, km_median, logrank_test, restricted_mean
 
 ARMS = ("pilot", "control")
 PERIODS = ("before", "after")

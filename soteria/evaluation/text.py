@@ -14,7 +14,8 @@ from datetime import date
 import polars as pl
 
 from soteria.charts.figures import ChartText
-from soteria.evaluation.results import Estimate
+from soteria.engine.results import Estimate
+from soteria.engine.synth import SynthResult
 from soteria.evaluation.run import (
     BASE_YEAR_PERIODS,
     HORIZON_DAYS,
@@ -25,7 +26,6 @@ from soteria.evaluation.run import (
     OutcomeResult,
     index_to_date,
 )
-from soteria.evaluation.synth import SynthResult
 
 MINUS = "\u2212"
 SUBJECT = {

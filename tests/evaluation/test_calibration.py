@@ -4,8 +4,9 @@ wide enough for Monte Carlo noise with a couple of hundred runs."""
 
 import numpy as np
 
-from soteria.evaluation import att_gt, randomization_inference, relative_effect, rmst_did
-from soteria.evaluation.simulate import simulate_cases, simulate_staggered_panel
+from soteria.engine import att_gt, randomization_inference, relative_effect
+from soteria.engine.simulate import simulate_cases, simulate_staggered_panel
+from soteria.evaluation.survival_did import rmst_did
 
 RUNS = 200
 DESIGN = {"n_units": 14, "n_periods": 30, "starts": {12: 3, 20: 2}}  # 5 pilots of 14, two waves

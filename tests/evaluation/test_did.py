@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soteria.evaluation import att_gt, twfe
-from soteria.evaluation.simulate import simulate_staggered_panel
+from soteria.engine import att_gt, twfe
+from soteria.engine.simulate import simulate_staggered_panel
 
 COLS = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treat": "first.treat"}
 R_ATT = {

@@ -7,8 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from soteria.evaluation import att_gt, evaluate, evaluation_table, randomization_inference, twfe
-from soteria.evaluation.simulate import simulate_staggered_panel
+from soteria.engine import att_gt, evaluate, evaluation_table, randomization_inference, twfe
+from soteria.engine.simulate import simulate_staggered_panel
 
 # CPS Areas, months since 2019-01: 5 pathfinders from 2021-06 (29), 4 from 2022-10 (45), the other five
 # join at the national rollout 2023-07 (54), after the window (months 0..53) ends -> never treated here.

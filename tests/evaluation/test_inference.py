@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soteria.evaluation import (
+from soteria.engine import (
     att_gt,
     cluster_bootstrap,
     randomization_inference,
@@ -18,10 +18,10 @@ from soteria.evaluation import (
     to_relative,
     twfe,
 )
-from soteria.evaluation.inference import make_table
-from soteria.evaluation.matrix import to_matrix
-from soteria.evaluation.randomisation import assignments, invert, p_value, statistics
-from soteria.evaluation.simulate import simulate_staggered_panel
+from soteria.engine.inference import make_table
+from soteria.engine.matrix import to_matrix
+from soteria.engine.randomisation import assignments, invert, p_value, statistics
+from soteria.engine.simulate import simulate_staggered_panel
 
 
 def _with_codes(panel, pm, row):

@@ -5,11 +5,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from soteria.evaluation import att_gt, pretrend_test
-from soteria.evaluation.matrix import to_matrix
-from soteria.evaluation.pretrend import many_statistics, pretrend_tables
-from soteria.evaluation.randomisation import assignments
-from soteria.evaluation.simulate import simulate_staggered_panel
+from soteria.engine import att_gt, pretrend_test
+from soteria.engine.matrix import to_matrix
+from soteria.engine.pretrend import many_statistics, pretrend_tables
+from soteria.engine.randomisation import assignments
+from soteria.engine.simulate import simulate_staggered_panel
 
 
 @pytest.mark.parametrize("control", ["never", "notyet"])

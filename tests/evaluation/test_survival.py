@@ -16,17 +16,16 @@ from lifelines.datasets import load_lung
 from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import restricted_mean_survival_time
 
-from soteria.evaluation import (
+from soteria.engine import (
     cumulative_incidence,
     kaplan_meier,
     km_median,
     logrank_test,
     numbers_at_risk,
     restricted_mean,
-    rmst_did,
-    survival_summary,
 )
-from soteria.evaluation.simulate import simulate_cases
+from soteria.engine.simulate import simulate_cases
+from soteria.evaluation.survival_did import rmst_did, survival_summary
 
 
 @pytest.fixture(scope="module")

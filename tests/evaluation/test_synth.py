@@ -15,14 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from soteria.evaluation import (
+from soteria.engine import (
     Predictor,
     simplex_weights,
     synth_summary,
     synthetic_control,
     synthetic_control_panel,
 )
-from soteria.evaluation.simulate import simulate_staggered_panel
+from soteria.engine.simulate import simulate_staggered_panel
 
 BASQUE = "Basque Country (Pais Vasco)"
 SECTORS = ["agriculture", "energy", "industry", "construction", "services.venta", "services.nonventa"]

@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.matrix import PanelMatrix, to_matrix
-from soteria.evaluation.results import Estimate
+from soteria.engine.matrix import PanelMatrix, to_matrix
+from soteria.engine.results import Estimate
 
 
 def twfe(

@@ -8,7 +8,7 @@ with already-treated units that bias TWFE when effects grow over time.
 
 Standard errors come from the influence functions (R's analytic formula; optionally its multiplier
 bootstrap with simultaneous bands). They assume many units: with 5 pilot areas they are too small, so
-the headline interval comes from randomisation inference (``soteria.evaluation.inference``).
+the headline interval comes from randomisation inference (``soteria.engine.inference``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.aggregate import ATTGT
-from soteria.evaluation.cells import build_cells
-from soteria.evaluation.matrix import PanelMatrix, to_matrix
-from soteria.evaluation.results import TestResult, plain_number
+from soteria.engine.aggregate import ATTGT
+from soteria.engine.cells import build_cells
+from soteria.engine.matrix import PanelMatrix, to_matrix
+from soteria.engine.results import TestResult, plain_number
 
 
 def att_gt(

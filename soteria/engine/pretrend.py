@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from soteria.evaluation.cells import build_cells
-from soteria.evaluation.matrix import PanelMatrix, to_matrix
-from soteria.evaluation.randomisation import assignments
-from soteria.evaluation.results import TestResult
+from soteria.engine.cells import build_cells
+from soteria.engine.matrix import PanelMatrix, to_matrix
+from soteria.engine.randomisation import assignments
+from soteria.engine.results import TestResult
 
 
 def pretrend_tables(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from soteria.evaluation.matrix import PanelMatrix
+from soteria.engine.matrix import PanelMatrix
 
 CONTROLS = ("never", "notyet")
 KINDS = ("simple", "group", "dynamic")

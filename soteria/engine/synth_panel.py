@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from soteria.evaluation.synth import SynthResult, synth_result, wide_panel
+from soteria.engine.synth import SynthResult, synth_result, wide_panel
 
 
 def synthetic_control_panel(

@@ -20,8 +20,8 @@ import math
 import numpy as np
 import polars as pl
 
-from soteria.evaluation.matrix import PanelMatrix, to_matrix
-from soteria.evaluation.randomisation import (
+from soteria.engine.matrix import PanelMatrix, to_matrix
+from soteria.engine.randomisation import (
     Table,
     assignments,
     cs_table,
@@ -31,7 +31,7 @@ from soteria.evaluation.randomisation import (
     statistics,
     twfe_table,
 )
-from soteria.evaluation.results import Estimate
+from soteria.engine.results import Estimate
 
 SCALES = ("additive", "relative")
 

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.results import Estimate, TestResult
+from soteria.engine.results import Estimate, TestResult
 
 CONF_TYPES = ("log-log", "log", "plain")
 

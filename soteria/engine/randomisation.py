@@ -8,8 +8,8 @@ from itertools import combinations
 
 import numpy as np
 
-from soteria.evaluation.cells import build_cells, cell_weights, contribution_matrix
-from soteria.evaluation.matrix import PanelMatrix
+from soteria.engine.cells import build_cells, cell_weights, contribution_matrix
+from soteria.engine.matrix import PanelMatrix
 
 Table = Callable[[np.ndarray], np.ndarray]  # y (N, T) -> (K+1, N) per-unit contributions by cohort code
 

@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from soteria.evaluation.cells import Cells
-from soteria.evaluation.results import Estimate, TestResult, jsonable, plain_number
+from soteria.engine.cells import Cells
+from soteria.engine.results import Estimate, TestResult, jsonable, plain_number
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 from scipy.optimize import minimize, nnls
 
-from soteria.evaluation.results import jsonable
+from soteria.engine.results import jsonable
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from soteria.evaluation.aggregate import aggregate
-from soteria.evaluation.did import att_gt_matrix
-from soteria.evaluation.inference import bootstrap_core, make_table, ri_core
-from soteria.evaluation.matrix import to_matrix
-from soteria.evaluation.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
-from soteria.evaluation.randomisation import assignments
-from soteria.evaluation.results import Estimate, TestResult, jsonable
-from soteria.evaluation.twfe import twfe_matrix
+from soteria.engine.aggregate import aggregate
+from soteria.engine.did import att_gt_matrix
+from soteria.engine.inference import bootstrap_core, make_table, ri_core
+from soteria.engine.matrix import to_matrix
+from soteria.engine.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
+from soteria.engine.randomisation import assignments
+from soteria.engine.results import Estimate, TestResult, jsonable
+from soteria.engine.twfe import twfe_matrix
 
 
 @dataclass(frozen=True)
