@@ -55,3 +55,6 @@ CLOSURE_REASONS = {
 NATIONAL_ROLLOUT = date(2023, 7, 10)
 EARLIEST_DATA = date(2015, 1, 1)
 DEMO_LABEL = "Synthetic demonstration data - not official statistics"
+
+# Research practice: no median, mean, rate or share from fewer than 10 cases (or legal decisions).
+MIN_CASES = 10

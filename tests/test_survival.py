@@ -15,15 +15,15 @@ from polars.testing import assert_frame_equal
 from soteria.analysis.compare import Selection
 from soteria.analysis.survival import (
     excluded_cases,
-    kaplan_meier,
     km_curves,
-    median_days,
     numbers_at_risk,
+    share_filed_curve,
     summary,
     time_to_file,
 )
+from soteria.engine.survival import kaplan_meier, km_median
 
-# -- Kaplan-Meier against lifelines' lung reference ------------------------------------------------
+# -- the one estimator against lifelines' lung reference -------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -31,38 +31,34 @@ def lung() -> tuple[np.ndarray, np.ndarray]:
     df = load_lung()
     # R codes status 1 censored / 2 dead; lifelines ships it recoded as 0 / 1. Either way, dead = max.
     assert set(df["status"].unique()) in ({0, 1}, {1, 2})
-    return df["time"].to_numpy(), (df["status"] == df["status"].max()).to_numpy()
+    return df["time"].to_numpy(), (df["status"] == df["status"].max()).to_numpy().astype(int)
+
+
+def cases_of(days, events) -> pl.DataFrame:
+    return pl.DataFrame({"days": np.asarray(days, dtype=float), "event": np.asarray(events, dtype=np.int8)})
 
 
 def test_lung_median_is_310_days(lung: tuple[np.ndarray, np.ndarray]) -> None:
-    curve = kaplan_meier(*lung)
-    assert median_days(curve) == (310.0, 284.0, 361.0)
+    med = km_median(*lung)
+    assert (med.estimate, med.lower, med.upper) == (310.0, 284.0, 361.0)
 
 
-def test_lung_curve_and_band_match_lifelines(lung: tuple[np.ndarray, np.ndarray]) -> None:
+def test_lung_share_filed_curve_and_band_match_lifelines(lung: tuple[np.ndarray, np.ndarray]) -> None:
     days, dead = lung
     kmf = KaplanMeierFitter().fit(days, dead)
-    curve = kaplan_meier(days, dead)
-    assert curve.columns == [
-        "day",
-        "at_risk",
-        "filed",
-        "censored",
-        "survival",
-        "share_filed",
-        "lower",
-        "upper",
-    ]
+    curve = share_filed_curve(cases_of(days, dead), "kaplan_meier")
+    assert curve.columns == ["day", "share_filed", "lower", "upper", "at_risk"]
     np.testing.assert_array_equal(curve["day"].to_numpy(), kmf.survival_function_.index.to_numpy())
-    np.testing.assert_array_equal(curve["at_risk"].to_numpy(), kmf.event_table["at_risk"].to_numpy())
+    np.testing.assert_array_equal(curve["at_risk"].to_numpy()[1:], kmf.event_table["at_risk"].to_numpy()[1:])
     reference = kmf.survival_function_.iloc[:, 0].to_numpy()
-    np.testing.assert_allclose(curve["survival"].to_numpy(), reference, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(1 - curve["share_filed"].to_numpy(), reference, rtol=0, atol=1e-9)
     ci = kmf.confidence_interval_  # bounds on survival: the share filed's upper is 1 - its lower
     np.testing.assert_allclose(curve["lower"].to_numpy(), 1 - ci.iloc[:, 1].to_numpy(), rtol=0, atol=1e-9)
     np.testing.assert_allclose(curve["upper"].to_numpy(), 1 - ci.iloc[:, 0].to_numpy(), rtol=0, atol=1e-9)
     band = median_survival_times(ci)
-    assert median_days(curve)[1:] == (band.iloc[0, 0], band.iloc[0, 1])
-    assert kmf.median_survival_time_ == median_days(curve)[0]
+    med = km_median(days, dead)
+    assert (med.lower, med.upper) == (band.iloc[0, 0], band.iloc[0, 1])
+    assert kmf.median_survival_time_ == med.estimate
 
 
 @pytest.mark.parametrize(
@@ -77,26 +73,30 @@ def test_lung_curve_and_band_match_lifelines(lung: tuple[np.ndarray, np.ndarray]
 def test_edge_curves_match_lifelines(days: list[float], filed: list[int]) -> None:
     kmf = KaplanMeierFitter().fit(days, filed)
     curve = kaplan_meier(days, filed)
-    np.testing.assert_allclose(curve["survival"].to_numpy(), kmf.survival_function_.iloc[:, 0], atol=1e-12)
-    np.testing.assert_allclose(curve["upper"].to_numpy(), 1 - kmf.confidence_interval_.iloc[:, 0], atol=1e-12)
-    np.testing.assert_allclose(curve["lower"].to_numpy(), 1 - kmf.confidence_interval_.iloc[:, 1], atol=1e-12)
+    reference = kmf.survival_function_
+    if reference.index[0] == 0 and 0 not in days:  # lifelines adds a day-0 row; the engine starts at events
+        reference = reference.iloc[1:]
+        ci = kmf.confidence_interval_.iloc[1:]
+    else:
+        ci = kmf.confidence_interval_
+    np.testing.assert_allclose(curve["survival"].to_numpy(), reference.iloc[:, 0], atol=1e-12)
+    np.testing.assert_allclose(curve["lower"].to_numpy(), ci.iloc[:, 0], atol=1e-12)
+    np.testing.assert_allclose(curve["upper"].to_numpy(), ci.iloc[:, 1], atol=1e-12)
 
 
-def test_kaplan_meier_by_hand() -> None:
-    curve = kaplan_meier(pl.Series([2.0, 1.0, 2.0, 3.0, 4.0]), pl.Series([True, True, False, True, False]))
-    expected = pl.DataFrame(
-        {
-            "day": [0.0, 1.0, 2.0, 3.0, 4.0],
-            "at_risk": [5, 5, 4, 2, 1],
-            "filed": [0, 1, 1, 1, 0],
-            "censored": [0, 0, 1, 0, 1],
-            "survival": [1.0, 0.8, 0.6, 0.3, 0.3],
-        }
-    )
-    assert_frame_equal(curve.select(expected.columns), expected, check_exact=False, abs_tol=1e-12)
-    assert curve["share_filed"].to_list() == pytest.approx([0.0, 0.2, 0.4, 0.7, 0.7])
-    assert (curve["lower"] <= curve["share_filed"]).all() and (curve["share_filed"] <= curve["upper"]).all()
-    assert median_days(curve)[0] == 3.0
+def test_share_filed_by_hand() -> None:
+    cases = cases_of([2.0, 1.0, 2.0, 3.0, 4.0], [1, 1, 0, 1, 0])
+    km = share_filed_curve(cases, "kaplan_meier")
+    assert km["day"].to_list() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert km["at_risk"].to_list() == [5, 5, 4, 2, 1]
+    assert km["share_filed"].to_list() == pytest.approx([0.0, 0.2, 0.4, 0.7, 0.7])
+    assert (km["lower"] <= km["share_filed"]).all() and (km["share_filed"] <= km["upper"]).all()
+    assert km_median(cases["days"], cases["event"]).estimate == 3.0
+    # With a closure competing, the share of all cases filed can never pass the share not closed.
+    aj = share_filed_curve(cases_of([1.0, 2.0, 3.0, 4.0], [1, 2, 1, 0]), "aalen_johansen")
+    assert aj["share_filed"].to_list() == pytest.approx([0.0, 0.25, 0.25, 0.5, 0.5])
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        share_filed_curve(cases, "nelson_aalen")
 
 
 @pytest.mark.parametrize(
@@ -112,12 +112,12 @@ def test_kaplan_meier_rejects_bad_input(days: list[float], filed: list[int], mes
         kaplan_meier(days, filed)
 
 
-def test_kaplan_meier_empty_and_median_not_reached() -> None:
-    empty = kaplan_meier([], [])
-    assert empty.height == 0 and empty.columns[0] == "day"
+def test_empty_curve_and_median_not_reached() -> None:
+    empty = share_filed_curve(cases_of([], []), "kaplan_meier")
+    assert empty.rows() == [(0.0, 0.0, 0.0, 0.0, 0)]
     # The median is not reached, but the band's upper edge passes one half: a lower limit only.
-    assert median_days(kaplan_meier([10.0, 20.0, 30.0], [True, False, False])) == (None, 10.0, None)
-    assert median_days(kaplan_meier([10.0, 20.0], [False, False])) == (None, None, None)
+    med = km_median([10.0, 20.0, 30.0], [1, 0, 0])
+    assert (med.estimate, med.lower, med.upper) == (float("inf"), 10.0, float("inf"))
 
 
 # -- time_to_file -------------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_time_to_file_at_force_grain() -> None:
     assert tte.schema["days"] == pl.Float64 and tte.schema["event"] == pl.Int8
     got = {r["case_ref"]: (r["arm"], r["period"], r["days"], r["event"]) for r in tte.to_dicts()}
     assert got == {
-        "p-before-filed": ("pilot", "before", 40.0, 1),
+        "p-before-filed": ("pilot", "before", 31.0, 0),  # followed until FP's start, 1 June
         "p-after-open": ("pilot", "after", 184.0, 0),  # censored at its extract date
         "p-closed-first": ("pilot", "after", 30.0, 2),
         "p-reopened-filed": ("pilot", "after", 60.0, 1),
@@ -326,11 +326,8 @@ def test_km_curves_by_arm_and_period_withholding_small_groups() -> None:
     groups = curves.select("arm", "period").unique(maintain_order=True).rows()
     assert groups == [("pilot", "after"), ("control", "before"), ("control", "after")]
     pilot = curves.filter(arm="pilot", period="after")
-    expected = kaplan_meier(np.arange(1.0, 21.0), np.ones(20, dtype=bool))
-    assert_frame_equal(
-        pilot.select("day", "share_filed", "lower", "upper", "at_risk"),
-        expected.select("day", "share_filed", "lower", "upper", "at_risk"),
-    )
+    expected = share_filed_curve(cases_of(np.arange(1.0, 21.0), np.ones(20)), "kaplan_meier")
+    assert_frame_equal(pilot.select("day", "share_filed", "lower", "upper", "at_risk"), expected)
     assert km_curves(TTE, min_cases=5).filter(arm="pilot", period="before").height == 6
 
 
@@ -403,17 +400,20 @@ def test_end_to_end_matches_hand_computed_days() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60))
-def test_kaplan_meier_matches_lifelines_on_random_samples(sample: list[tuple[int, bool]]) -> None:
+def test_share_filed_curve_matches_lifelines_on_random_samples(sample: list[tuple[int, bool]]) -> None:
     days = np.array([d for d, _ in sample], dtype=float)
-    filed = np.array([f for _, f in sample])
+    filed = np.array([f for _, f in sample], dtype=int)
     kmf = KaplanMeierFitter().fit(days, filed)
-    curve = kaplan_meier(days, filed)
-    np.testing.assert_allclose(curve["survival"].to_numpy(), kmf.survival_function_.iloc[:, 0], atol=1e-9)
-    np.testing.assert_allclose(curve["upper"].to_numpy(), 1 - kmf.confidence_interval_.iloc[:, 0], atol=1e-9)
-    np.testing.assert_allclose(curve["lower"].to_numpy(), 1 - kmf.confidence_interval_.iloc[:, 1], atol=1e-9)
+    curve = share_filed_curve(cases_of(days, filed), "kaplan_meier")
+    # Both start at day 0 (after any day-0 events) and step at every distinct day: row for row.
+    np.testing.assert_array_equal(curve["day"].to_numpy(), kmf.survival_function_.index.to_numpy())
+    reference = kmf.survival_function_.iloc[:, 0].to_numpy()
+    ci = kmf.confidence_interval_
+    np.testing.assert_allclose(1 - curve["share_filed"].to_numpy(), reference, atol=1e-9)
+    np.testing.assert_allclose(curve["upper"].to_numpy(), 1 - ci.iloc[:, 0], atol=1e-9)
+    np.testing.assert_allclose(curve["lower"].to_numpy(), 1 - ci.iloc[:, 1], atol=1e-9)
     # Ties aside: lifelines computes S as exp(sum(log)), so an exact 0.5 can land a hair above it;
     # and it squeezes a one-row curve (every case on day 0) to a scalar, reporting no median.
-    exact_half = bool((np.abs(curve["survival"].to_numpy() - 0.5) < 1e-12).any())
+    exact_half = bool((np.abs(1 - curve["share_filed"].to_numpy() - 0.5) < 1e-12).any())
     if days.max() > 0 and not exact_half:
-        reference = kmf.median_survival_time_
-        assert median_days(curve)[0] == (None if np.isinf(reference) else reference)
+        assert km_median(days, filed).estimate == kmf.median_survival_time_

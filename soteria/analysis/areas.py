@@ -14,8 +14,7 @@ from datetime import date
 import polars as pl
 
 from soteria.analysis.compare import Selection
-from soteria.disclosure.rules import MIN_CASES
-from soteria.domain import GRAINS, METRICS
+from soteria.domain import GRAINS, METRICS, MIN_CASES
 
 MEASURES = {
     "change": "Change against the baseline year",

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from soteria.domain import GRAINS, METRICS, NATIONAL_ROLLOUT
+from soteria.domain import GRAINS, METRICS, MIN_CASES, NATIONAL_ROLLOUT
 
 FREQUENCIES = {"month": 1, "quarter": 3}
 ARMS = ("pilot", "control")
@@ -264,7 +264,7 @@ def per_area_series(values: pl.DataFrame, register: pl.DataFrame, sel: Selection
 
 
 def charge_rate_series(
-    values: pl.DataFrame, register: pl.DataFrame, sel: Selection, min_decisions: int = 10
+    values: pl.DataFrame, register: pl.DataFrame, sel: Selection, min_decisions: int = MIN_CASES
 ) -> pl.DataFrame:
     """period, arm, charges, charging_decisions, areas, charge_rate_pct, withheld (pooled ratio of sums).
 

@@ -19,10 +19,9 @@ from datetime import date
 
 import polars as pl
 
-from soteria.domain import GRAINS
+from soteria.domain import GRAINS, MIN_CASES
 
 FEATURES = ("volume", "trend", "charge_rate")
-MIN_DECISIONS_FOR_RATE = 10
 MIN_MONTHS_FOR_TREND = 6
 SIMILAR_Z = 0.5  # within half a standard deviation of the grain's areas: "similar"
 # ... or within a gap no reader would call different: volumes within 20 % of each other, trends within
@@ -92,7 +91,7 @@ def profiles(values: pl.DataFrame, before: date) -> pl.DataFrame:
         .agg(charges=pl.col("charges").sum(), decisions=pl.col("charging_decisions").sum())
         .select(
             "area_code",
-            charge_rate=pl.when(pl.col("decisions") >= MIN_DECISIONS_FOR_RATE).then(
+            charge_rate=pl.when(pl.col("decisions") >= MIN_CASES).then(
                 pl.col("charges") / pl.col("decisions")
             ),
         )
@@ -212,7 +211,7 @@ METHOD = f"""
 - **Trend**: the straight-line change in monthly referrals over those months, as a share of their mean
   a year (needs {MIN_MONTHS_FOR_TREND} months).
 - **Charge rate**: charges as a share of legal decisions over those months (withheld below
-  {MIN_DECISIONS_FOR_RATE} decisions).
+  {MIN_CASES} decisions).
 - Each is put on a common scale (standard deviations across the areas), and areas are ranked by their
   distance over the three. An area is called "similar" on a measure within half a standard deviation, or
   within 20% on volume, 5 points a year on trend or 3 points on charge rate.

@@ -1,12 +1,15 @@
-"""Report-to-file times: per-case follow-up, Kaplan-Meier curves, medians and summaries (pure).
+"""Report-to-file times: the one per-case follow-up, and its curves, medians and summaries (pure).
 
-A median over completed cases alone flatters recent, fast cases, so every figure here comes from
-the product-limit estimator with open cases censored. Closure before any file competes with filing;
-Kaplan-Meier treats it as censoring (Aalen-Johansen comes with the evaluation engine).
+A median over completed cases alone flatters recent, fast cases, so every figure here comes from the
+engine's survival estimators (`soteria.engine.survival`) with open cases censored. Closure before any
+file competes with filing: the shares filed are Aalen-Johansen; the Kaplan-Meier median (closures
+censored) says how fast files come while a case stays open. The Report-to-file page, the evaluation,
+the exports and the report pack all build on `time_to_file`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -14,8 +17,9 @@ import numpy as np
 import polars as pl
 
 from soteria.analysis.compare import Selection, assign_arms
+from soteria.domain import MIN_CASES
+from soteria.engine import survival as sv
 
-Z95 = 1.959963984540054  # standard normal 97.5% quantile, as lifelines uses
 ARMS = ("pilot", "control")
 PERIODS = ("before", "after")
 _NEVER = date(9999, 12, 31)
@@ -61,13 +65,16 @@ def _classified(
     )
     is_control = pl.col("arm") == "control"
     start = pl.col("pilot_start").fill_null(_NEVER)
-    # Controls are untreated only before their own start: later events are not theirs to count.
-    limit = pl.when(is_control).then(pl.min_horizontal("as_of", start)).otherwise("as_of")
-    file_in = pl.col("file_submitted_on").is_not_null() & _within("file_submitted_on", is_control, start)
+    # One rule for both arms: a case is untreated only until its area's own start. Every control case, and a
+    # pilot case reported before its start, is followed until that start (an event on the day is treated):
+    # following a pilot "before" case past the start would mix the pilot's effect into the baseline.
+    untreated = is_control | ((pl.col("arm") == "pilot") & (pl.col("reported_on") < start))
+    limit = pl.when(untreated).then(pl.min_horizontal("as_of", start)).otherwise("as_of")
+    file_in = pl.col("file_submitted_on").is_not_null() & _within("file_submitted_on", untreated, start)
     close_first = pl.col("closed_on").is_not_null() & (
         pl.col("file_submitted_on").is_null() | (pl.col("closed_on") < pl.col("file_submitted_on"))
     )
-    close_in = close_first & _within("closed_on", is_control, start)
+    close_in = close_first & _within("closed_on", untreated, start)
     event = pl.when(file_in).then(1).when(close_in).then(2).otherwise(0).cast(pl.Int8)
     stop = (
         pl.when(pl.col("event") == 1)
@@ -99,9 +106,9 @@ def _classified(
     )
 
 
-def _within(col: str, is_control: pl.Expr, start: pl.Expr) -> pl.Expr:
-    """The date falls inside follow-up: by the extract date, and for controls before their own start."""
-    return (pl.col(col) <= pl.col("as_of")) & (~is_control | (pl.col(col) < start))
+def _within(col: str, untreated: pl.Expr, start: pl.Expr) -> pl.Expr:
+    """The date falls inside follow-up: by the extract date, and for an untreated case before the start."""
+    return (pl.col(col) <= pl.col("as_of")) & (~untreated | (pl.col(col) < start))
 
 
 def time_to_file(
@@ -113,7 +120,8 @@ def time_to_file(
     extract date is an event even after an earlier closure (the case was reopened); a closure
     counts only if before any file.
     Controls: period relative to the pilot arm's earliest start, follow-up censored at their own
-    start (an event on that day is already treated), cases reported on or after it dropped.
+    start (an event on that day is already treated), cases reported on or after it dropped. Pilot
+    cases reported before their area's start are likewise followed only until that start.
     Dropped cases are counted by excluded_cases().
     """
     kept = _classified(cases, register, force_cps_area, sel).filter(pl.col("drop_reason").is_null())
@@ -128,64 +136,17 @@ def excluded_cases(
     return dict(sorted(dropped.value_counts().iter_rows()))
 
 
-_KM_SCHEMA = {
+CURVE_SCHEMA = {
+    "arm": pl.String,
+    "period": pl.String,
+    "estimator": pl.String,
     "day": pl.Float64,
-    "at_risk": pl.Int64,
-    "filed": pl.Int64,
-    "censored": pl.Int64,
-    "survival": pl.Float64,
     "share_filed": pl.Float64,
     "lower": pl.Float64,
     "upper": pl.Float64,
+    "at_risk": pl.Int64,
 }
-
-
-def kaplan_meier(
-    days: np.ndarray | pl.Series | Sequence[float], filed: np.ndarray | pl.Series | Sequence[bool]
-) -> pl.DataFrame:
-    """Product-limit estimate of the share filed by each day, with a 95% log(-log) band.
-
-    One row per distinct day (plus day 0), as lifelines' survival_function_; closures and open cases
-    are censored. The band is the exponential Greenwood interval (lifelines' and R's conf.type
-    "log-log"); lower/upper bound share_filed.
-    """
-    t = np.asarray(days, dtype=np.float64)
-    e = np.asarray(filed, dtype=bool)
-    if t.ndim != 1 or t.shape != e.shape:
-        raise ValueError("days and filed must be one-dimensional and of the same length")
-    if np.isnan(t).any() or (t < 0).any():
-        raise ValueError("days must be non-negative numbers")
-    if t.size == 0:
-        return pl.DataFrame(schema=_KM_SCHEMA)
-    order = np.argsort(t, kind="stable")
-    t, e = t[order], e[order]
-    day, first, count = np.unique(t, return_index=True, return_counts=True)
-    events = np.add.reduceat(e.astype(np.int64), first)
-    at_risk = t.size - first
-    if day[0] > 0:  # start every curve at day 0, share filed 0
-        day, at_risk = np.r_[0.0, day], np.r_[t.size, at_risk]
-        events, count = np.r_[0, events], np.r_[0, count]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - events / at_risk)
-        # Greenwood terms; a step where everyone left fails contributes 0, as in lifelines.
-        var = np.cumsum(np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0))
-        v = np.log(surv)
-        half = Z95 * np.sqrt(var) / v
-        s_low = np.nan_to_num(np.exp(-np.exp(np.log(-v) - half)), nan=1.0)
-        s_high = np.nan_to_num(np.exp(-np.exp(np.log(-v) + half)), nan=1.0)
-    return pl.DataFrame(
-        {
-            "day": day,
-            "at_risk": at_risk,
-            "filed": events,
-            "censored": count - events,
-            "survival": surv,
-            "share_filed": 1.0 - surv,
-            "lower": 1.0 - s_high,
-            "upper": 1.0 - s_low,
-        },
-        schema=_KM_SCHEMA,
-    )
+ESTIMATORS = ("aalen_johansen", "kaplan_meier")
 
 
 def _groups(tte: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
@@ -194,70 +155,66 @@ def _groups(tte: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
     return [(a, p, parts.get((a, p), tte.clear())) for a in ARMS for p in PERIODS]
 
 
-def _curve(cases: pl.DataFrame) -> pl.DataFrame:
-    return kaplan_meier(cases.get_column("days").to_numpy(), (cases.get_column("event") == 1).to_numpy())
+def _arrays(cases: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return cases["days"].cast(pl.Float64).to_numpy(), cases["event"].cast(pl.Int64).to_numpy()
 
 
-def km_curves(tte: pl.DataFrame, min_cases: int = 10) -> pl.DataFrame:
-    """arm, period, day, share_filed, lower, upper, at_risk; groups under min_cases are withheld."""
-    curves = [
-        _curve(g).select(
-            pl.lit(a).alias("arm"),
-            pl.lit(p).alias("period"),
-            "day",
-            "share_filed",
-            "lower",
-            "upper",
+def share_filed_curve(cases: pl.DataFrame, estimator: str) -> pl.DataFrame:
+    """day, share_filed, lower, upper, at_risk from day 0: Aalen-Johansen (the share of all cases filed,
+    closures competing) or Kaplan-Meier (1 - S: closures censored, as if they could still be filed)."""
+    days, event = _arrays(cases)
+    if estimator == "aalen_johansen":
+        curve = sv.cumulative_incidence(days, event, 1).select(
+            pl.col("time").alias("day"), pl.col("cif").alias("share_filed"), "lower", "upper", "at_risk"
+        )
+    elif estimator == "kaplan_meier":
+        curve = sv.kaplan_meier(days, event).select(
+            pl.col("time").alias("day"),
+            (1 - pl.col("survival")).alias("share_filed"),
+            (1 - pl.col("upper")).alias("lower"),
+            (1 - pl.col("lower")).alias("upper"),
             "at_risk",
+        )
+    else:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, not {estimator!r}")
+    curve = curve.with_columns(pl.col("day").cast(pl.Float64), pl.col("at_risk").cast(pl.Int64))
+    if curve.is_empty() or curve["day"][0] > 0:  # every curve starts at day 0, nothing filed
+        start = pl.DataFrame(
+            {"day": [0.0], "share_filed": [0.0], "lower": [0.0], "upper": [0.0], "at_risk": [cases.height]},
+            schema=curve.schema,
+        )
+        curve = pl.concat([start, curve])
+    return curve
+
+
+def curves(
+    tte: pl.DataFrame, estimators: Sequence[str] = ESTIMATORS, min_cases: int = MIN_CASES
+) -> pl.DataFrame:
+    """arm, period, estimator, day, share_filed, lower, upper, at_risk; groups under min_cases withheld."""
+    frames = [
+        share_filed_curve(g, name).select(
+            pl.lit(a).alias("arm"), pl.lit(p).alias("period"), pl.lit(name).alias("estimator"), pl.all()
         )
         for a, p, g in _groups(tte)
         if g.height >= max(min_cases, 1)
+        for name in estimators
     ]
-    if not curves:
-        return pl.DataFrame(
-            schema={
-                "arm": pl.String,
-                "period": pl.String,
-                "day": pl.Float64,
-                "share_filed": pl.Float64,
-                "lower": pl.Float64,
-                "upper": pl.Float64,
-                "at_risk": pl.Int64,
-            }
-        )
-    return pl.concat(curves)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=CURVE_SCHEMA)
 
 
-def _first_day(curve: pl.DataFrame, column: str, share: float) -> float | None:
-    hit = curve.filter(pl.col(column) >= share)
-    return float(hit["day"][0]) if hit.height else None
+def km_curves(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
+    """The Kaplan-Meier curves alone: arm, period, day, share_filed, lower, upper, at_risk."""
+    return curves(tte, ("kaplan_meier",), min_cases).drop("estimator")
 
 
-def median_days(curve: pl.DataFrame) -> tuple[float | None, float | None, float | None]:
-    """(median, lower, upper): first day each of share_filed, upper band, lower band reaches one half.
-
-    Reading the interval off the pointwise band (Brookmeyer-Crowley style) matches lifelines'
-    median_survival_times(confidence_interval_). None where the curve never reaches one half.
-    """
-    curve = curve.sort("day")
-    return (
-        _first_day(curve, "share_filed", 0.5),
-        _first_day(curve, "upper", 0.5),
-        _first_day(curve, "lower", 0.5),
-    )
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
-def _share_by(curve: pl.DataFrame, day: float) -> float | None:
-    """The step curve's value on a day; None when follow-up ended before it with cases unfiled."""
-    if curve.is_empty():
-        return None
-    if curve["day"][-1] < day and curve["share_filed"][-1] < 1.0:
-        return None
-    return float(curve.filter(pl.col("day") <= day)["share_filed"][-1])
-
-
-def summary(tte: pl.DataFrame, min_cases: int = 10) -> pl.DataFrame:
-    """Per arm and period: counts, KM median with 95% CI, shares filed by 90 and 365 days.
+def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
+    """Per arm and period: counts; the Kaplan-Meier median with 95% CI (closures censored: how fast files
+    come while a case stays open); the shares of all cases filed by 90 and 365 days (Aalen-Johansen,
+    closures competing, as on the Evaluation page).
 
     Medians and shares from fewer than min_cases cases are withheld (null, withheld=True); counts
     are raw, for the disclosure step to suppress.
@@ -266,8 +223,11 @@ def summary(tte: pl.DataFrame, min_cases: int = 10) -> pl.DataFrame:
     for arm, period, g in _groups(tte):
         events = g.get_column("event")
         withheld = g.height < max(min_cases, 1)
-        curve = pl.DataFrame() if withheld else _curve(g)
-        med = (None, None, None) if withheld else median_days(curve)
+        med, filed = None, None
+        if not withheld:
+            days, event = _arrays(g)
+            med = sv.km_median(days, event)
+            filed = sv.cumulative_incidence(days, event, 1)
         rows.append(
             {
                 "arm": arm,
@@ -276,11 +236,11 @@ def summary(tte: pl.DataFrame, min_cases: int = 10) -> pl.DataFrame:
                 "filed": int((events == 1).sum()),
                 "closed_before_file": int((events == 2).sum()),
                 "still_open": int((events == 0).sum()),
-                "median_days": med[0],
-                "median_lower": med[1],
-                "median_upper": med[2],
-                "filed_by_90": None if withheld else _share_by(curve, 90),
-                "filed_by_365": None if withheld else _share_by(curve, 365),
+                "median_days": None if med is None else _finite(med.estimate),
+                "median_lower": None if med is None else _finite(med.lower),
+                "median_upper": None if med is None else _finite(med.upper),
+                "filed_by_90": None if filed is None else sv.value_at(filed, 90, "cif"),
+                "filed_by_365": None if filed is None else sv.value_at(filed, 365, "cif"),
                 "withheld": withheld,
             }
         )
@@ -291,18 +251,11 @@ def summary(tte: pl.DataFrame, min_cases: int = 10) -> pl.DataFrame:
 def numbers_at_risk(tte: pl.DataFrame, days: Sequence[float] = (0, 90, 180, 365, 730)) -> pl.DataFrame:
     """arm, period, day, at_risk: cases still followed up (neither filed, closed nor censored) by day."""
     marks = np.asarray(days, dtype=np.float64)
-    frames = []
-    for arm, period, g in _groups(tte):
-        t = np.sort(g.get_column("days").to_numpy())
-        frames.append(
-            pl.DataFrame(
-                {
-                    "arm": arm,
-                    "period": period,
-                    "day": marks,
-                    "at_risk": t.size - np.searchsorted(t, marks, side="left"),
-                },
-                schema_overrides={"at_risk": pl.Int64},
-            )
+    frames = [
+        pl.DataFrame(
+            {"arm": arm, "period": period, "day": marks, "at_risk": sv.numbers_at_risk(g["days"], marks)},
+            schema_overrides={"at_risk": pl.Int64},
         )
+        for arm, period, g in _groups(tte)
+    ]
     return pl.concat(frames)

@@ -16,9 +16,9 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from soteria.charts import style as cs
+from soteria.domain import MIN_CASES
 
 Measure = Literal["index", "mean_per_area", "total"]
-MIN_DECISIONS_FOR_RATE = 10  # research practice: no rate from fewer than 10 cases
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def charge_rate_chart(series: pl.DataFrame, starts: list[date], text: ChartText)
     gives it. Rates from fewer than 10 legal decisions, or flagged `withheld`, are gaps.
     """
     rate = pl.col("charge_rate") if "charge_rate" in series.columns else pl.col("charge_rate_pct") / 100
-    shown = pl.col("charging_decisions").fill_null(0) >= MIN_DECISIONS_FOR_RATE
+    shown = pl.col("charging_decisions").fill_null(0) >= MIN_CASES
     if "withheld" in series.columns:
         shown = shown & ~pl.col("withheld").fill_null(True)
     fig = cs.base_layout(go.Figure(), text.title, text.subtitle)

@@ -28,8 +28,9 @@ import numpy as np
 import polars as pl
 from scipy.linalg import null_space
 
+from soteria.domain import MIN_CASES
+
 THRESHOLD = 5  # counts 1 .. THRESHOLD-1 are withheld
-MIN_CASES = 10  # no median, mean or rate from fewer cases
 THRESHOLD_ENV = "SOTERIA_SUPPRESS_BELOW"
 
 CONFIDENTIAL, NOT_AVAILABLE, NOT_APPLICABLE = "[c]", "[x]", "[z]"

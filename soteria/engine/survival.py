@@ -50,7 +50,7 @@ def event_table(days, event, cause: int = 1, competing: bool = True) -> EventTab
     d1 = np.bincount(inv, weights=event == cause, minlength=len(t))
     other = (event != 0) & (event != cause)
     d2 = np.bincount(inv, weights=other, minlength=len(t)) if competing else np.zeros(len(t))
-    at_risk = len(days) - np.concatenate([[0], np.cumsum(total)[:-1]])
+    at_risk = len(days) - np.concatenate([[0], np.cumsum(total)[:-1]])[: len(t)]  # empty input: empty
     return EventTable(t, at_risk.astype(float), d1, d2, total - d1 - d2)
 
 
@@ -101,6 +101,19 @@ def kaplan_meier(days, event, alpha: float = 0.05, conf_type: str = "log-log") -
             "upper": hi,
         }
     )
+
+
+def value_at(curve: pl.DataFrame, day: float, column: str) -> float | None:
+    """A step curve's value on ``day`` (0 before its first time); None when follow-up ended before ``day``
+    with cases still at risk, so the value there is unknown."""
+    if curve.is_empty():
+        return None
+    times = curve["time"].to_numpy()
+    last = curve.row(-1, named=True)
+    if times[-1] < day and last["at_risk"] > last["events"] + last.get("competing", 0):
+        return None
+    i = int(np.searchsorted(times, day, side="right")) - 1
+    return float(curve[column][i]) if i >= 0 else 0.0
 
 
 def numbers_at_risk(days, times) -> np.ndarray:
@@ -185,7 +198,7 @@ def cumulative_incidence(days, event, cause: int = 1, alpha: float = 0.05) -> pl
     surv, _ = _km(tab)
     lag = np.concatenate([[1.0], surv[:-1]])
     n, h1, h = tab.at_risk, tab.d1 / tab.at_risk, tab.d / tab.at_risk
-    cif = np.cumsum(lag * h1)
+    cif = np.minimum(np.cumsum(lag * h1), 1.0)  # a share: summing rounding must not carry it past 1
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(h < 1, h / (n * (1 - h)), 0.0)
     a = np.cumsum(lag**2 * h1 * (1 - h1) / n)

@@ -30,14 +30,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from soteria.analysis.compare import Selection, assign_arms
+from soteria.analysis.survival import curves as survival_curves
 from soteria.analysis.survival import time_to_file
+from soteria.domain import MIN_CASES
 from soteria.engine.evaluate import OutcomeEvaluation, evaluate
 from soteria.engine.results import Estimate, jsonable
-from soteria.engine.survival import cumulative_incidence, kaplan_meier, restricted_mean
+from soteria.engine.survival import cumulative_incidence, restricted_mean, value_at
 from soteria.engine.synth import SynthResult
 from soteria.engine.synth_panel import synthetic_control_panel
 from soteria.evaluation.survival_did import SurvivalSummary, survival_summary
@@ -60,7 +61,6 @@ PHRASES = {  # what moved, in a sentence
 }
 
 MIN_CONTROLS = 3  # fewer control areas in any compared period: too few controls
-MIN_CASES = 10  # research practice: no rate or mean from fewer than 10 cases
 PRETREND_ALPHA = 0.05
 HORIZON_DAYS = 365.0
 MIN_BASELINE_MEAN = 1.0  # referrals a month before the pilot, below which an area's index is noise
@@ -259,9 +259,8 @@ def case_frame(
 ) -> pl.DataFrame:
     """case_ref, area_code, arm, period, days, event (0 open/censored, 1 filed, 2 closed before a file).
 
-    ``soteria.analysis.survival.time_to_file`` with the evaluation's design: areas that take no part are left
-    out, and pilot cases reported before their area's start are followed only until that start (after
-    it they are treated), just as control cases are followed only until their own area's start.
+    ``soteria.analysis.survival.time_to_file`` (the one follow-up rule: untreated cases are followed only
+    until their area's start) with the evaluation's design: areas that take no part are left out.
     """
     d = design(register, sel, control)
     out = d.filter(pl.col("role").is_in(["excluded", "dropped"]))["area_code"].to_list()
@@ -271,20 +270,7 @@ def case_frame(
         raise ValueError("no pilot area starts inside the evaluation window")
     sel2 = replace(sel, pilot_waves=pilot_waves, excluded_controls=tuple(out))
     tte = time_to_file(cases, register, force_cps_area, sel2)
-    tte = tte.filter(pl.col("area_code").is_in(kept["area_code"].implode()))
-    reported = cases.select("case_ref", "reported_on")
-    starts = kept.select("area_code", "pilot_start")
-    cap = (pl.col("pilot_start") - pl.col("reported_on")).dt.total_days().cast(pl.Float64)
-    censor = (pl.col("arm") == "pilot") & (pl.col("period") == "before") & (pl.col("days") >= cap)
-    return (
-        tte.join(reported, on="case_ref", how="left")
-        .join(starts, on="area_code", how="left")
-        .with_columns(
-            days=pl.when(censor).then(cap).otherwise("days"),
-            event=pl.when(censor).then(pl.lit(0, pl.Int8)).otherwise("event"),
-        )
-        .select("case_ref", "area_code", "arm", "period", "days", "event")
-    )
+    return tte.filter(pl.col("area_code").is_in(kept["area_code"].implode()))
 
 
 def area_survival_panel(
@@ -301,11 +287,9 @@ def area_survival_panel(
             if p.height < MIN_CASES:
                 break
             days, event = p["days"].to_numpy(), p["event"].cast(pl.Int64).to_numpy()
-            cif = cumulative_incidence(days, event, 1)
-            t, f = cif["time"].to_numpy(), cif["cif"].to_numpy()
-            i = int(np.searchsorted(t, horizon, side="right")) - 1
+            filed = value_at(cumulative_incidence(days, event, 1), horizon, "cif")
             rm = restricted_mean(days, event, horizon, "competing")
-            cells[period] = (100 * (float(f[i]) if i >= 0 else 0.0), rm.estimate, p.height)
+            cells[period] = (100 * (filed or 0.0), rm.estimate, p.height)
         if len(cells) < 2:
             dropped[code] = f"fewer than {MIN_CASES} case timelines before or after the start"
             continue
@@ -325,48 +309,6 @@ def area_survival_panel(
     schema = {"unit": pl.String, "time": pl.Int64, "filed_365": pl.Float64, "rmst_365": pl.Float64,
               "cases": pl.Int64, "first_treat": pl.Int64, "role": pl.String}  # fmt: skip
     return pl.DataFrame(rows, schema=schema).sort("unit", "time"), dropped
-
-
-def survival_curves(tte: pl.DataFrame) -> pl.DataFrame:
-    """arm, period, estimator ('aalen_johansen' | 'kaplan_meier'), day, share_filed, lower, upper, at_risk.
-
-    Aalen-Johansen: share of all cases filed by day t, closures competing. Kaplan-Meier: closures
-    censored. Groups under MIN_CASES cases are withheld.
-    """
-    frames = []
-    for (arm, period), g in sorted(tte.partition_by("arm", "period", as_dict=True).items()):
-        if g.height < MIN_CASES:
-            continue
-        days, event = g["days"].to_numpy(), g["event"].cast(pl.Int64).to_numpy()
-        aj = cumulative_incidence(days, event, 1).select(
-            pl.col("time").alias("day"), pl.col("cif").alias("share_filed"), "lower", "upper", "at_risk"
-        )
-        km = kaplan_meier(days, event).select(
-            pl.col("time").alias("day"),
-            (1 - pl.col("survival")).alias("share_filed"),
-            (1 - pl.col("upper")).alias("lower"),
-            (1 - pl.col("lower")).alias("upper"),
-            "at_risk",
-        )
-        for name, c in (("aalen_johansen", aj), ("kaplan_meier", km)):
-            start = pl.DataFrame(
-                {"day": [0.0], "share_filed": [0.0], "lower": [0.0], "upper": [0.0], "at_risk": [g.height]},
-                schema=c.schema,
-            )
-            c = pl.concat([start, c.filter(pl.col("day") > 0)]) if c["day"].min() > 0 else c
-            frames.append(
-                c.select(
-                    pl.lit(arm).alias("arm"), pl.lit(period).alias("period"), pl.lit(name).alias("estimator"),
-                    pl.col("day").cast(pl.Float64), "share_filed", "lower", "upper",
-                    pl.col("at_risk").cast(pl.Int64),
-                )
-            )  # fmt: skip
-    if not frames:
-        return pl.DataFrame(
-            schema={"arm": pl.String, "period": pl.String, "estimator": pl.String, "day": pl.Float64,
-                    "share_filed": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "at_risk": pl.Int64}
-        )  # fmt: skip
-    return pl.concat(frames)
 
 
 # -- results ----------------------------------------------------------------------------------------
@@ -735,7 +677,7 @@ def run_evaluation(
                 raise ValueError("report_to_file needs the case timelines and the force to CPS Area map")
             results[outcome], tte = _report_to_file(cases, register, force_cps_area, sel, control)
             if curves:
-                curve_frame = survival_curves(tte)
+                curve_frame = survival_curves(tte, min_cases=MIN_CASES)
         else:
             if values is None:
                 raise ValueError(f"{outcome} needs the metric values")

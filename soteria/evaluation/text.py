@@ -354,6 +354,10 @@ def weights_table(r: SynthResult, names: dict[str, str]) -> pl.DataFrame:
 # -- report to file ---------------------------------------------------------------------------------
 
 
+FILED_IN_A_YEAR = "Filed within a year, closures competing (%)"
+MEDIAN_WHILE_OPEN = "Median days while open (KM)"
+
+
 def survival_table(o: OutcomeResult) -> pl.DataFrame:
     """Per arm and period: cases, filed, closed, open, KM median with interval, share filed in a year."""
     s = o.survival
@@ -373,8 +377,8 @@ def survival_table(o: OutcomeResult) -> pl.DataFrame:
             pl.col("filed").alias("Filed"),
             pl.col("closed").alias("Closed before a file"),
             pl.col("open").alias("Still open"),
-            pl.when(~small).then(pl.col("filed_share") * 100).round(1).alias("Filed within a year (%)"),
-            pl.when(~small & pl.col("km_median").is_finite()).then("km_median").alias("Median days (KM)"),
+            pl.when(~small).then(pl.col("filed_share") * 100).round(1).alias(FILED_IN_A_YEAR),
+            pl.when(~small & pl.col("km_median").is_finite()).then("km_median").alias(MEDIAN_WHILE_OPEN),
         )
     )  # fmt: skip
 

@@ -358,8 +358,9 @@ ARM_LABEL = {"pilot": "pilot areas", "control": "control areas"}
 
 
 def km_summary_table(pub: dc.Published) -> dc.Published:
-    """The published Kaplan-Meier summary as people read it: medians with intervals, shares in per cent,
-    withheld cells still marked."""
+    """The published report-to-file summary as people read it: Kaplan-Meier medians while a case is open,
+    with intervals; the share of all cases filed within a year (closures competing) in per cent; withheld
+    cells still marked."""
     f, sy = pub.frame, pub.symbols
 
     def mark(col: str) -> pl.Series:
@@ -377,9 +378,9 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Filed": f.get_column("filed"),
             "Closed before a file": f.get_column("closed_before_file"),
             "Still open": f.get_column("still_open"),
-            "Median days": f.get_column("median_days").round(0),
+            "Median days while open (KM)": f.get_column("median_days").round(0),
             "95% interval": pl.Series(interval, dtype=pl.String),
-            "Filed within a year (%)": (f.get_column("filed_by_365") * 100).round(1),
+            "Filed within a year, closures competing (%)": (f.get_column("filed_by_365") * 100).round(1),
         }
     )
     symbols = pl.DataFrame(
@@ -388,9 +389,9 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Filed": mark("filed"),
             "Closed before a file": mark("closed_before_file"),
             "Still open": mark("still_open"),
-            "Median days": mark("median_days"),
+            "Median days while open (KM)": mark("median_days"),
             "95% interval": mark("median_lower").fill_null(mark("median_upper")),
-            "Filed within a year (%)": mark("filed_by_365"),
+            "Filed within a year, closures competing (%)": mark("filed_by_365"),
         }
     )
     return dc.Published(frame, symbols, pub.note, ("Cases", "Filed", "Closed before a file", "Still open"))
@@ -565,7 +566,8 @@ def _km(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOut
     subtitle = "Cases reported: " + sel.describe(_names(data), index=False, frequency=False)
     notes = (
         "Kaplan-Meier estimates: open cases count until the extract date; cases closed before a file "
-        "are censored at closure; control cases are followed only until their own area's start.",
+        "are censored at closure; cases are followed only until their own area's start when reported "
+        "before it.",
     )
     if sel.grain == "cps_area":
         notes += (

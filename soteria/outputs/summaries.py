@@ -153,10 +153,12 @@ REPORT_TO_FILE_METHOD = """
 - **Open cases** are followed up to the extract's as-of date, then censored: they still count for as
   long as they were open. A median of completed cases alone would flatter recent periods, because only
   fast recent cases can be complete.
-- **Cases closed before a file** (no further action, victim withdrawal) are censored at closure here;
-  the evaluation treats closure as a competing event.
+- **Cases closed before a file** (no further action, victim withdrawal) compete with filing: the share
+  filed within a year is of all cases (Aalen-Johansen), as on the Evaluation page. The median is the
+  Kaplan-Meier median with closures censored: how fast files come while a case stays open.
 - **Periods:** pilot cases reported before or after their own area's start; control cases before or
-  after the pilot group's first start, followed only until their own area's start.
+  after the pilot group's first start. A case reported before its own area's start is followed only
+  until that start (after it the area is treated).
 - Figures from fewer than 10 cases are withheld (`[x]`). Intervals are 95% (log-log Greenwood).
 """
 

@@ -17,7 +17,7 @@ def test_report_to_file_page_shows_km_curves_medians_and_numbers_at_risk(open_pa
         ("pilot areas", "after"),
         ("pilot areas", "before"),
     ]
-    assert medians["Median days"].notna().all()
+    assert medians["Median days while open (KM)"].notna().all()
     assert "At risk" in at_risk.columns  # published: small numbers would show as [c]
     assert any("Kaplan-Meier" in c.value for c in at.caption[:3])  # the subtitle caption comes first
 
