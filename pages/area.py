@@ -3,10 +3,10 @@
 import polars as pl
 import streamlit as st
 
+from soteria import ui
 from soteria.analysis import area_view, areas, similar
 from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS, METRICS
-from soteria.ui import common as ui
 
 ui.page_header(
     "One area",
@@ -32,7 +32,7 @@ st.subheader(name)
 st.markdown(area_view.role_sentence(role, sel))
 cols = st.columns(len(areas.MEASURES))
 for col, view in zip(cols, areas.MEASURES, strict=True):
-    tile = ui.tile_measure(sel, view)
+    tile = ui.analyses().tile_measure(sel, view)
     figure, note = areas.shown(tile.values.filter(pl.col("area_code") == code).row(0, named=True))
     col.metric(areas.MEASURES[view], figure, help=tile.subtitle)
     if note:
@@ -40,7 +40,7 @@ for col, view in zip(cols, areas.MEASURES, strict=True):
 
 by_area = ui.chart_output(f"{sel.metric}_by_area", sel).table
 arms = ui.chart_output(f"{sel.metric}_pilot_vs_control", sel).table
-lines = area_view.area_lines(by_area.frame, arms.frame, ui.computed("per_area", sel), code, sel.baseline_year)
+lines = area_view.area_lines(by_area.frame, arms.frame, ui.analyses().per_area(sel), code, sel.baseline_year)
 metric = METRICS[sel.metric].label
 text = ChartText(
     f"{metric}: {name} against its control group and England and Wales",
@@ -53,7 +53,7 @@ ui.chart_block(fig, area_view.table(lines, name), f"area_{code}", sel, summary, 
 st.subheader("Most similar areas before the pilot")
 before = similar.first_pilot_start(ui.register())
 try:
-    nearest = ui.most_similar(sel.grain, code, before)
+    nearest = ui.analyses().most_similar(sel.grain, code, before)
 except ValueError as exc:
     st.info(str(exc))
 else:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.analysis import areas
 from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS
-from soteria.ui import common as ui
 
 ui.page_header(
     "Areas at a glance",
@@ -19,7 +19,7 @@ ui.address_choice("view", views, "change")
 view = st.radio("Colour the tiles by", views, format_func=areas.MEASURES.get, horizontal=True, key="view")
 ui.remember_choice("view", view)
 
-measure = ui.tile_measure(sel, view)
+measure = ui.analyses().tile_measure(sel, view)
 fig = ui.tile_map(sel, view)
 text = ChartText(f"{areas.MEASURES[view]}, by {GRAINS[sel.grain]}", measure.subtitle)
 names = dict(zip(measure.values["area_code"], measure.values["area_name"], strict=True))

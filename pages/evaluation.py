@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.evaluation import text
-from soteria.ui import common as ui
 
 ui.page_header(
     "Pilot against control: the evaluation",
@@ -55,7 +55,7 @@ estimator = st.radio(
     "Curves", ["aalen_johansen", "kaplan_meier"], format_func=text.ESTIMATORS.get, horizontal=True
 )
 spec = ui.evaluation_chart(sel, control, f"report_to_file/{estimator}")
-ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text)
+ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text, kinds=("cases",))
 st.dataframe(text.survival_table(o), hide_index=True)
 st.markdown(text.secondary_sentence(o))
 st.markdown("\n".join(f"- {s}" for s in text.logrank_sentences(o)))

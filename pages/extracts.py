@@ -2,10 +2,9 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.ingest import undo, views
-from soteria.store import archive
 from soteria.ui import access as ui_access
-from soteria.ui import common as ui
 
 ui.page_header(
     "Extracts",
@@ -30,7 +29,7 @@ assert extract is not None
 st.subheader(f"Extract {chosen}: {extract['file_name']}")
 st.markdown("\n".join(f"- {line}" for line in views.extract_summary(extract)))
 
-original = archive.original(store.path, extract["stored_as"])
+original = views.original_file(store, extract)
 if original is not None:
     st.download_button(
         "Download the file as loaded",

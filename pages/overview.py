@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.analysis.compare import Selection
 from soteria.outputs import summaries
-from soteria.ui import common as ui
 
 ui.page_header(
     "Is Operation Soteria working?",

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.ingest import register
 from soteria.outputs import export
 from soteria.ui import access as ui_access
-from soteria.ui import common as ui
 
 ui.page_header(
     "Pilot register",

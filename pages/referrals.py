@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.outputs import registry as report_charts
-from soteria.ui import common as ui
 
 ui.page_header(
     "Referral volumes",
@@ -11,7 +11,7 @@ ui.page_header(
     "A control area counts only before its own pilot start.",
 )
 sel = ui.selection_sidebar()
-series = ui.computed("pilot_vs_control", sel)
+series = ui.analyses().pilot_vs_control(sel)
 if series.is_empty():
     st.info("No data for this selection. Widen the period or choose another pilot group.")
     st.stop()

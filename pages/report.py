@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
-from soteria.ui import common as ui
 
 ui.page_header(
     "Report pack",

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.outputs import summaries
 from soteria.ui import charts as ui_charts
-from soteria.ui import common as ui
 
 ui.page_header(
     "Report-to-file times",
@@ -13,7 +13,7 @@ ui.page_header(
     "the extract date, and no figure is a median of completed cases alone.",
 )
 sel = ui.selection_sidebar(metric_choice=False, frequency_choice=False)
-if ui.computed("km_curves", sel).is_empty():
+if ui.analyses().km_curves(sel).is_empty():
     st.info("No case timelines for this selection. Widen the period or choose another pilot group.")
     st.stop()
 

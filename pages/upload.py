@@ -2,11 +2,10 @@
 
 import streamlit as st
 
+from soteria import ui
 from soteria.ingest import load as ingest
 from soteria.ingest import readers, views
-from soteria.store import ExtractConflict
 from soteria.ui import access as ui_access
-from soteria.ui import common as ui
 
 ui.page_header(
     "Upload an extract",
@@ -93,7 +92,7 @@ if commit_column.button("Commit this extract", type="primary"):
         extract_id = ingest.commit(
             store, parsed, ui_access.current_user(), shown, lambda label, f: bar.progress(f, text=label)
         )
-    except ExtractConflict as exc:
+    except ingest.ExtractConflict as exc:
         st.error(str(exc))
         st.stop()
     bar.empty()

@@ -26,8 +26,9 @@ from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
+from soteria.outputs.data import Analyses, store_analyses
 from soteria.outputs.export import table_to_xlsx
-from soteria.outputs.registry import CHARTS, DEFAULT_PACK, StoreData, build, export_chart
+from soteria.outputs.registry import CHARTS, DEFAULT_PACK, build, export_chart
 from soteria.store import close_stores
 from tests import export_scan
 from tests.browser_support import browser_test
@@ -38,8 +39,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def data(demo_store) -> StoreData:
-    return StoreData(demo_store)
+def data(demo_store) -> Analyses:
+    return store_analyses(demo_store)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

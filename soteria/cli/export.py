@@ -80,7 +80,7 @@ def selection(
 
 
 def _data(ctx: typer.Context, sel: Any) -> Any:
-    from soteria.outputs.registry import StoreData
+    from soteria.outputs.data import store_analyses
 
     store = existing_store(ctx.obj)
     register = store.pilot_register()
@@ -92,7 +92,7 @@ def _data(ctx: typer.Context, sel: Any) -> Any:
     missing = [w for w in sel.pilot_waves if w not in waves]
     if missing:
         fail(f"--wave: no wave called {', '.join(missing)}; waves: {', '.join(sorted(waves))}", 2)
-    return StoreData(store)
+    return store_analyses(store)
 
 
 def export(

@@ -29,10 +29,11 @@ from soteria.ingest.cjs import REQUIRED as CJS_REQUIRED
 from soteria.ingest.cjs import CjsChecks, prepare_cjs
 from soteria.ingest.problems import Problem, file_problem
 from soteria.ingest.readers import Table, read_table, size_reason
-from soteria.store import ExtractDetails, ExtractRecord, Store, archive, backups
+from soteria.store import ExtractConflict, ExtractDetails, ExtractRecord, Store, archive, backups
 
 __all__ = [
     "KINDS",
+    "ExtractConflict",  # a commit that no longer matches its preview: the Upload page says so
     "IngestResult",
     "ParsedExtract",
     "Problem",

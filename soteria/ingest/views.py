@@ -10,7 +10,7 @@ import polars as pl
 
 from soteria.ingest.changes import LAYOUT_LABELS, Preview
 from soteria.ingest.load import ParsedExtract, Progress, preview, read_extract
-from soteria.store import Store
+from soteria.store import Store, archive
 
 KIND_CHOICES = {
     "detect": "Detect from the columns",
@@ -144,3 +144,8 @@ def extract_summary(extract: dict[str, Any]) -> list[str]:
         out.append(f"{item}: " + ", ".join(f"{n:,} {word}" for word, n in counts.items()))
     out += list(summary.get("notes") or [])
     return out
+
+
+def original_file(store: Store, extract: dict[str, Any]) -> bytes | None:
+    """The file exactly as it was loaded, when its original was kept."""
+    return archive.original(store.path, extract["stored_as"])

@@ -30,7 +30,8 @@ from soteria.analysis import compare
 from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL
 from soteria.outputs import registry as report_charts
-from soteria.outputs.registry import ChartOutput, Data, Provenance
+from soteria.outputs.data import Analyses, Provenance
+from soteria.outputs.registry import ChartOutput
 
 PACK_FORMATS = ("pdf", "pptx", "html")
 TITLE = "Operation Soteria pilot evaluation"
@@ -121,11 +122,11 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("\u2212", "-")
 
 
-def _referrals_change(data: Data, sel: compare.Selection) -> str:
+def _referrals_change(data: Analyses, sel: compare.Selection) -> str:
     """Mean per area after the latest pilot start against the baseline year, from the published series."""
     sel = replace(sel, metric="referrals")
     table = report_charts.published_pilot_vs_control(data, sel, dc.threshold_from_env())
-    starts = data.computed("pilot_starts", sel)
+    starts = data.pilot_starts(sel)
     if not starts:
         return "Referrals: no pilot start inside the window."
     frame = table.frame.with_columns(
@@ -160,7 +161,7 @@ def _referrals_change(data: Data, sel: compare.Selection) -> str:
     )
 
 
-def _effects(data: Data, sel: compare.Selection) -> list[str]:
+def _effects(data: Analyses, sel: compare.Selection) -> list[str]:
     try:
         from soteria.evaluation import text as evaluation_text
 
@@ -180,7 +181,7 @@ def _effects(data: Data, sel: compare.Selection) -> list[str]:
     return out
 
 
-def findings(data: Data, sel: compare.Selection, headlines: Sequence[str]) -> list[str]:
+def findings(data: Analyses, sel: compare.Selection, headlines: Sequence[str]) -> list[str]:
     """Plain-English headline findings, in the order chosen; unknown names raise ValueError."""
     unknown = [h for h in headlines if h not in HEADLINES]
     if unknown:
@@ -197,7 +198,7 @@ def findings(data: Data, sel: compare.Selection, headlines: Sequence[str]) -> li
 
 
 def build_pack(
-    data: Data,
+    data: Analyses,
     sel: compare.Selection,
     chart_names: Sequence[str] | None = None,
     headlines: Sequence[str] | None = None,
@@ -216,7 +217,7 @@ def build_pack(
     caveats.append(dc.DisclosureNote().rule())
     return Pack(
         title=f"{TITLE}: report pack",
-        subtitle=sel.describe(report_charts._names(data), index=False),
+        subtitle=sel.describe(data.area_names(), index=False),
         sel=sel,
         provenance=prov,
         outputs=tuple(outputs),

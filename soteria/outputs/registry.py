@@ -11,166 +11,24 @@ what an export publishes.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from soteria.analysis import compare, survival
+from soteria.analysis import compare
 from soteria.charts import figures as charts
 from soteria.charts.figures import ChartText
 from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL, GRAINS, METRICS
+from soteria.outputs.data import Analyses, evaluation_selection
 from soteria.outputs.export import export_file_name
 
 MEASURES = {"index": "Index (baseline year = 100)", "mean_per_area": "Mean per area", "total": "Total"}
 KINDS = {"metrics": "area-month metrics", "cases": "case timelines"}
-
-
-# ---- where the data comes from --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What the data is: its version, the extracts it holds (newest first) and whether it is synthetic."""
-
-    data_version: str
-    extracts: tuple[dict[str, Any], ...] = ()
-    synthetic: bool = False
-
-    def extracts_of(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-        return [e for e in self.extracts if e.get("status", "loaded") == "loaded" and e.get("kind") in kinds]
-
-    def source(self, kinds: tuple[str, ...]) -> str:
-        """`Source: a.csv (extract 3), b.csv (extract 1); data version 3.3.0`."""
-        used = self.extracts_of(kinds)
-        named = ", ".join(f"{e['file_name']} (extract {e['extract_id']})" for e in used[:3])
-        if len(used) > 3:
-            named += f" and {len(used) - 3} earlier extract(s)"
-        return f"Source: {named or 'no extract loaded'}; data version {self.data_version}"
-
-
-class Data(Protocol):
-    """A data source: domain computations for a selection (cached by the caller) and provenance."""
-
-    def computed(self, what: str, sel: compare.Selection) -> Any: ...
-
-    def register(self) -> pl.DataFrame: ...
-
-    def provenance(self) -> Provenance: ...
-
-    def evaluation(self, sel: compare.Selection) -> Any: ...
-
-
-def evaluation_selection(sel: compare.Selection) -> compare.Selection:
-    """The evaluation uses neither the metric nor the frequency: one run serves every chart."""
-    return replace(sel, metric="referrals", frequency="month")
-
-
-def compute(
-    what: str,
-    sel: compare.Selection,
-    values: Callable[[str], pl.DataFrame],
-    register: pl.DataFrame,
-    cases: Callable[[], pl.DataFrame],
-    force_cps_area: Callable[[], pl.DataFrame],
-    tte: Callable[[], pl.DataFrame] | None = None,
-) -> Any:
-    """The domain computation `what` for `sel` (the same names as soteria.ui.common.computed)."""
-    if what == "pilot_vs_control":
-        return compare.pilot_vs_control(values(sel.grain), register, sel)
-    if what == "per_area":
-        return compare.per_area_series(values(sel.grain), register, sel)
-    if what == "charge_rate":
-        return compare.charge_rate_series(values(sel.grain), register, sel)
-    if what == "pilot_starts":
-        return compare.pilot_starts(register, sel)
-    if what == "time_to_file":
-        return survival.time_to_file(cases(), register, force_cps_area(), sel)
-    times = tte() if tte is not None else survival.time_to_file(cases(), register, force_cps_area(), sel)
-    if what == "km_curves":
-        return survival.km_curves(times)
-    if what == "numbers_at_risk":
-        return survival.numbers_at_risk(times)
-    if what == "km_summary":
-        return survival.summary(times)
-    raise ValueError(f"unknown computation {what!r}")
-
-
-class StoreData:
-    """A data source on a Store, for the command line, the benchmarks and the tests (memoised)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self._lock = threading.RLock()
-        self._memo: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-        self._values: dict[str, pl.DataFrame] = {}
-        self._register: pl.DataFrame | None = None
-        self._cases: pl.DataFrame | None = None
-        self._fcm: pl.DataFrame | None = None
-
-    def register(self) -> pl.DataFrame:
-        if self._register is None:
-            self._register = self.store.pilot_register()
-        return self._register
-
-    def values(self, grain: str) -> pl.DataFrame:
-        if grain not in self._values:
-            self._values[grain] = self.store.metric_values(list(METRICS), grain)
-        return self._values[grain]
-
-    def cases(self) -> pl.DataFrame:
-        if self._cases is None:
-            self._cases = self.store.cases()
-        return self._cases
-
-    def force_cps_area(self) -> pl.DataFrame:
-        if self._fcm is None:
-            self._fcm = self.store.force_cps_area()
-        return self._fcm
-
-    def computed(self, what: str, sel: compare.Selection) -> Any:
-        key = (what, tuple(sorted(sel.to_query_params().items())))
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = compute(
-                    what,
-                    sel,
-                    self.values,
-                    self.register(),
-                    self.cases,
-                    self.force_cps_area,
-                    lambda: self.computed("time_to_file", sel),
-                )
-            return self._memo[key]
-
-    def evaluation(self, sel: compare.Selection) -> Any:
-        from soteria.evaluation.run import run_evaluation
-
-        sel = evaluation_selection(sel)
-        key = ("evaluation", tuple(sorted(sel.to_query_params().items())))
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = run_evaluation(
-                    self.values(sel.grain),
-                    self.cases(),
-                    self.register(),
-                    self.force_cps_area(),
-                    sel,
-                    "notyet",
-                )
-            return self._memo[key]
-
-    def provenance(self) -> Provenance:
-        return Provenance(
-            self.store.data_version(),
-            tuple(self.store.extracts().to_dicts()),
-            self.store.meta().get("dataset") == "demo",
-        )
 
 
 # ---- what a builder returns ---------------------------------------------------------------------
@@ -209,20 +67,13 @@ class ChartOutput:
 class ChartSpec:
     name: str
     label: str  # what a picker shows
-    builder: Callable[[Data, compare.Selection, dict[str, Any]], ChartOutput]
+    builder: Callable[[Analyses, compare.Selection, dict[str, Any]], ChartOutput]
     kinds: tuple[str, ...] = ("metrics",)
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # option -> allowed values
     group: str = "Descriptive"
 
 
 # ---- building blocks ------------------------------------------------------------------------------
-
-
-def _names(data: Data) -> dict[str, str]:
-    reg = data.register()
-    return dict(
-        zip(reg.get_column("area_code").to_list(), reg.get_column("area_name").to_list(), strict=True)
-    )
 
 
 def _span(sel: compare.Selection) -> tuple[date, date]:
@@ -245,8 +96,8 @@ def _has_gaps(table: dc.Published, column: str) -> bool:
     )
 
 
-def _metadata(
-    data: Data,
+def chart_metadata(
+    data: Analyses,
     sel: compare.Selection,
     title: str,
     summary: str,
@@ -257,7 +108,7 @@ def _metadata(
     index: bool = True,
 ) -> tuple[tuple[str, str], ...]:
     prov = data.provenance()
-    names = _names(data)
+    names = data.area_names()
     first, last = _span(sel)
     rows: list[tuple[str, str]] = [
         ("Title", title),
@@ -301,8 +152,8 @@ def _metadata(
     return tuple(rows)
 
 
-def _text(
-    data: Data,
+def chart_text(
+    data: Analyses,
     title: str,
     subtitle: str,
     kinds: tuple[str, ...],
@@ -323,34 +174,34 @@ def _threshold(options: dict[str, Any]) -> int:
 # ---- published tables (the same for a page, an export and the command line) ---------------------------
 
 
-def published_pilot_vs_control(data: Data, sel: compare.Selection, threshold: int) -> dc.Published:
-    return dc.pilot_vs_control(
-        data.computed("pilot_vs_control", sel), data.computed("per_area", sel), sel.baseline_year, threshold
-    )
+def published_pilot_vs_control(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
+    return dc.pilot_vs_control(data.pilot_vs_control(sel), data.per_area(sel), sel.baseline_year, threshold)
 
 
-def published_per_area(data: Data, sel: compare.Selection, threshold: int) -> dc.Published:
-    return dc.per_area(data.computed("per_area", sel), sel.baseline_year, threshold)
+def published_per_area(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
+    return dc.per_area(data.per_area(sel), sel.baseline_year, threshold)
 
 
-def published_charge_rate(data: Data, sel: compare.Selection, threshold: int) -> dc.Published:
+def published_charge_rate(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
     return dc.charge_rate(
-        data.computed("charge_rate", sel),
-        data.computed("per_area", replace(sel, metric="charges")),
-        data.computed("per_area", replace(sel, metric="charging_decisions")),
+        data.charge_rate(sel),
+        data.per_area(replace(sel, metric="charges")),
+        data.per_area(replace(sel, metric="charging_decisions")),
         threshold,
     )
 
 
-def published_km_summary(data: Data, sel: compare.Selection, threshold: int = dc.THRESHOLD) -> dc.Published:
-    return dc.km_summary(data.computed("km_summary", sel), threshold)
+def published_km_summary(
+    data: Analyses, sel: compare.Selection, threshold: int = dc.THRESHOLD
+) -> dc.Published:
+    return dc.km_summary(data.km_summary(sel), threshold)
 
 
 def published_numbers_at_risk(
-    data: Data, sel: compare.Selection, threshold: int = dc.THRESHOLD
+    data: Analyses, sel: compare.Selection, threshold: int = dc.THRESHOLD
 ) -> dc.Published:
     return dc.numbers_at_risk(
-        data.computed("numbers_at_risk", sel), published_km_summary(data, sel, threshold), threshold
+        data.numbers_at_risk(sel), published_km_summary(data, sel, threshold), threshold
     )
 
 
@@ -404,8 +255,8 @@ CONTROL_NOTE = "Control areas count only for periods wholly before their own pil
 RAW_NOTE = "A descriptive comparison: it is not an estimate of the pilot's effect (see the evaluation)."
 
 
-def _pilot_vs_control(metric: str) -> Callable[[Data, compare.Selection, dict[str, Any]], ChartOutput]:
-    def build(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
+def _pilot_vs_control(metric: str) -> Callable[[Analyses, compare.Selection, dict[str, Any]], ChartOutput]:
+    def build(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
         from soteria.outputs import summaries
 
         sel = replace(sel, metric=metric)
@@ -418,10 +269,10 @@ def _pilot_vs_control(metric: str) -> Callable[[Data, compare.Selection, dict[st
         if measure != "index":
             title += f" ({MEASURES[measure].lower()})"
         gaps = _has_gaps(table, measure)
-        subtitle = sel.describe(_names(data), index=measure == "index")
-        text = _text(data, title, subtitle, ("metrics",), (CONTROL_NOTE, RAW_NOTE), table, gaps)
+        subtitle = sel.describe(data.area_names(), index=measure == "index")
+        text = chart_text(data, title, subtitle, ("metrics",), (CONTROL_NOTE, RAW_NOTE), table, gaps)
         fig = charts.pilot_vs_control_chart(
-            table.frame, data.computed("pilot_starts", sel), measure, replace(text, source="", notes=())
+            table.frame, data.pilot_starts(sel), measure, replace(text, source="", notes=())
         )
         summary = summaries.pilot_vs_control(table.frame, measure, label)
         definition = f"{label}: {METRICS[metric].definition} Shown as {MEASURES[measure].lower()}."
@@ -433,7 +284,9 @@ def _pilot_vs_control(metric: str) -> Callable[[Data, compare.Selection, dict[st
             table,
             summary,
             text,
-            _metadata(data, sel, title, summary, definition, table, ("metrics",), index=measure == "index"),
+            chart_metadata(
+                data, sel, title, summary, definition, table, ("metrics",), index=measure == "index"
+            ),
             sel,
             data.provenance().synthetic,
             _span(sel),
@@ -443,8 +296,8 @@ def _pilot_vs_control(metric: str) -> Callable[[Data, compare.Selection, dict[st
     return build
 
 
-def _by_area(metric: str) -> Callable[[Data, compare.Selection, dict[str, Any]], ChartOutput]:
-    def build(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
+def _by_area(metric: str) -> Callable[[Analyses, compare.Selection, dict[str, Any]], ChartOutput]:
+    def build(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
         from soteria.outputs import summaries
 
         sel = replace(sel, metric=metric)
@@ -453,9 +306,11 @@ def _by_area(metric: str) -> Callable[[Data, compare.Selection, dict[str, Any]],
         title = f"{label} by area"
         gaps = _has_gaps(table, "value")
         note = "Grey dotted lines: control areas after their own pilot start (not counted as control)."
-        text = _text(data, title, sel.describe(_names(data), index=False), ("metrics",), (note,), table, gaps)
+        text = chart_text(
+            data, title, sel.describe(data.area_names(), index=False), ("metrics",), (note,), table, gaps
+        )
         fig = charts.small_multiples_chart(
-            table.frame, data.computed("pilot_starts", sel), replace(text, source="", notes=())
+            table.frame, data.pilot_starts(sel), replace(text, source="", notes=())
         )
         summary = summaries.per_area(table.frame, label)
         definition = f"{label}: {METRICS[metric].definition} Counts per area and period."
@@ -466,7 +321,7 @@ def _by_area(metric: str) -> Callable[[Data, compare.Selection, dict[str, Any]],
             table,
             summary,
             text,
-            _metadata(data, sel, title, summary, definition, table, ("metrics",), index=False),
+            chart_metadata(data, sel, title, summary, definition, table, ("metrics",), index=False),
             sel,
             data.provenance().synthetic,
             _span(sel),
@@ -489,12 +344,12 @@ def charge_rate_sentence(frame: pl.DataFrame) -> str:
     )
 
 
-def _charge_rate(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
+def _charge_rate(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
     table = published_charge_rate(data, sel, _threshold(options))
     title = "Charge rate: pilot against control areas"
     gaps = _has_gaps(table, "charge_rate_pct")
-    subtitle = sel.describe(_names(data), index=False)
-    text = _text(
+    subtitle = sel.describe(data.area_names(), index=False)
+    text = chart_text(
         data,
         title,
         subtitle,
@@ -507,9 +362,7 @@ def _charge_rate(data: Data, sel: compare.Selection, options: dict[str, Any]) ->
         table,
         gaps,
     )
-    fig = charts.charge_rate_chart(
-        table.frame, data.computed("pilot_starts", sel), replace(text, source="", notes=())
-    )
+    fig = charts.charge_rate_chart(table.frame, data.pilot_starts(sel), replace(text, source="", notes=()))
     summary = charge_rate_sentence(table.frame)
     definition = (
         "Charges / charging decisions: "
@@ -524,7 +377,7 @@ def _charge_rate(data: Data, sel: compare.Selection, options: dict[str, Any]) ->
         table,
         summary,
         text,
-        _metadata(data, sel, title, summary, definition, table, ("metrics",), index=False),
+        chart_metadata(data, sel, title, summary, definition, table, ("metrics",), index=False),
         sel,
         data.provenance().synthetic,
         _span(sel),
@@ -558,12 +411,12 @@ def report_to_file_sentence(summary: dc.Published) -> str:
     )
 
 
-def _km(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
+def _km(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
     threshold = _threshold(options)
-    table = dc.km_curves(data.computed("km_curves", sel))
+    table = dc.km_curves(data.km_curves(sel))
     title = "Share of cases with a file at the CPS, by days since report"
     kind = "CPS Areas" if sel.grain == "cps_area" else "police force areas"
-    subtitle = "Cases reported: " + sel.describe(_names(data), index=False, frequency=False)
+    subtitle = "Cases reported: " + sel.describe(data.area_names(), index=False, frequency=False)
     notes = (
         "Kaplan-Meier estimates: open cases count until the extract date; cases closed before a file "
         "are censored at closure; cases are followed only until their own area's start when reported "
@@ -574,7 +427,7 @@ def _km(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOut
             "Metropolitan Police and City of London cases are left out at CPS Area level (they belong "
             "to both London Areas).",
         )
-    text = _text(data, title, subtitle, ("cases",), notes, table, gaps=False)
+    text = chart_text(data, title, subtitle, ("cases",), notes, table, gaps=False)
     fig = charts.km_chart(table.frame, replace(text, source="", notes=()))
     summary = report_to_file_sentence(published_km_summary(data, sel, threshold))
     definition = (
@@ -588,7 +441,7 @@ def _km(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOut
         table,
         summary,
         text,
-        _metadata(data, sel, title, summary, definition, table, ("cases",), index=False),
+        chart_metadata(data, sel, title, summary, definition, table, ("cases",), index=False),
         sel,
         data.provenance().synthetic,
         (sel.start, sel.end),
@@ -644,7 +497,7 @@ def _evaluation_specs() -> list[ChartSpec]:
         return []
 
     def builder(name: str, chart_id: str, kinds: tuple[str, ...]) -> Callable[..., ChartOutput]:
-        def build(data: Data, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
+        def build(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
             result = data.evaluation(sel)
             spec = evaluation_charts.chart(result, chart_id)
             if {"day", "at_risk", "share_filed"} <= set(spec.table.columns):
@@ -655,7 +508,9 @@ def _evaluation_specs() -> list[ChartSpec]:
             else:
                 table = dc.estimates(spec.table)
                 fig, caption = spec.fig, ""
-            text = _text(data, spec.text.title, spec.text.subtitle, kinds, spec.text.notes, table, gaps=False)
+            text = chart_text(
+                data, spec.text.title, spec.text.subtitle, kinds, spec.text.notes, table, gaps=False
+            )
             definition = "Estimated by the evaluation engine: " + spec.text.title
             return ChartOutput(
                 name,
@@ -664,7 +519,7 @@ def _evaluation_specs() -> list[ChartSpec]:
                 table,
                 spec.summary,
                 text,
-                _metadata(
+                chart_metadata(
                     data,
                     evaluation_selection(sel),
                     spec.text.title,
@@ -707,7 +562,7 @@ def chart_names() -> list[str]:
     return list(CHARTS)
 
 
-def build(name: str, data: Data, sel: compare.Selection, **options: Any) -> ChartOutput:
+def build(name: str, data: Analyses, sel: compare.Selection, **options: Any) -> ChartOutput:
     """The chart `name` for `sel`; raises KeyError naming the charts when `name` is unknown."""
     spec = CHARTS.get(name)
     if spec is None:

@@ -1,0 +1,39 @@
+"""The UI layer: the only Streamlit glue. Pages import what they show from here (`from soteria import ui`).
+
+`store` (the connection and the pinned data version) < `access` (who may do what) < `data` (the one
+Analyses at the run's version) < `selection`, `page`, `evaluation`, `figures`, `charts`.
+"""
+
+from soteria.ui.data import analyses, area_names, data_span, is_demo, latest_extract, register, register_waves
+from soteria.ui.evaluation import answer_markdown, control_choice, evaluation, evaluation_chart
+from soteria.ui.figures import chart, chart_block, chart_output, published, report_pack, tile_map
+from soteria.ui.page import ACCESSIBILITY_CSS, page_header
+from soteria.ui.selection import address_choice, remember_choice, selection_sidebar
+from soteria.ui.store import store, version
+
+__all__ = [
+    "ACCESSIBILITY_CSS",
+    "address_choice",
+    "analyses",
+    "answer_markdown",
+    "area_names",
+    "chart",
+    "chart_block",
+    "chart_output",
+    "control_choice",
+    "data_span",
+    "evaluation",
+    "evaluation_chart",
+    "is_demo",
+    "latest_extract",
+    "page_header",
+    "published",
+    "register",
+    "register_waves",
+    "remember_choice",
+    "report_pack",
+    "selection_sidebar",
+    "store",
+    "tile_map",
+    "version",
+]

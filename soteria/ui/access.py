@@ -142,6 +142,11 @@ def gated_run(who: Access) -> Iterator[None]:
         _RUN_ACCESS.reset(token)
 
 
+def in_app_run() -> bool:
+    """Whether this run came through app.py (its gate handed the result to the page)."""
+    return _RUN_ACCESS.get() is not None
+
+
 def run_access() -> Access:
     """This run's gate result: app.py's, or a fresh `gate()` when app.py did not gate this run."""
     return _RUN_ACCESS.get() or gate()

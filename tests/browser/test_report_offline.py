@@ -6,12 +6,12 @@ from pathlib import Path
 
 from soteria.analysis.compare import Selection
 from soteria.outputs import pack as report
-from soteria.outputs.registry import StoreData
+from soteria.outputs.data import store_analyses
 
 
 def test_html_report_opens_offline_and_fetches_nothing(browser, demo_store, tmp_path: Path) -> None:
     pack = report.build_pack(
-        StoreData(demo_store),
+        store_analyses(demo_store),
         Selection(),
         ["referrals_pilot_vs_control", "referrals_by_area", "report_to_file_km"],
         ["report_to_file"],

@@ -40,7 +40,7 @@ def test_no_page_or_module_turns_html_on() -> None:
 
 
 def test_the_only_html_is_a_stylesheet_of_css_rules() -> None:
-    from soteria.ui.common import ACCESSIBILITY_CSS
+    from soteria.ui import ACCESSIBILITY_CSS
 
     css = ACCESSIBILITY_CSS.read_text()
     assert ACCESSIBILITY_CSS.suffix == ".css" and "<" not in css  # no markup can close the style element

@@ -1,0 +1,248 @@
+"""The one data interface: every computation a page, an export, the report pack or the command line shows.
+
+`Analyses` names each computation once, typed (`pilot_vs_control(sel) -> DataFrame`, `evaluation(sel)
+-> EvaluationResult`, ...). It reads its frames from a `Source` and keeps its results in the source's
+memo: `StoreSource` for the command line, the benchmarks and the tests; the UI layer's source keeps them
+in Streamlit's cache per data version. Whatever the caller, a selection gets the same numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+import polars as pl
+
+from soteria.analysis import areas, compare, similar, survival
+from soteria.domain import METRICS
+from soteria.evaluation.run import EvaluationResult, run_evaluation
+from soteria.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the data is: its version, the extracts it holds (newest first) and whether it is synthetic."""
+
+    data_version: str
+    extracts: tuple[dict[str, Any], ...] = ()
+    synthetic: bool = False
+
+    @classmethod
+    def of(cls, store: Store) -> Provenance:
+        return cls(
+            store.data_version(), tuple(store.extracts().to_dicts()), store.meta().get("dataset") == "demo"
+        )
+
+    def extracts_of(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [e for e in self.extracts if e.get("status", "loaded") == "loaded" and e.get("kind") in kinds]
+
+    def source(self, kinds: tuple[str, ...]) -> str:
+        """`Source: a.csv (extract 3), b.csv (extract 1); data version 3.3.0`."""
+        used = self.extracts_of(kinds)
+        named = ", ".join(f"{e['file_name']} (extract {e['extract_id']})" for e in used[:3])
+        if len(used) > 3:
+            named += f" and {len(used) - 3} earlier extract(s)"
+        return f"Source: {named or 'no extract loaded'}; data version {self.data_version}"
+
+
+class Memo:
+    """A bounded, thread-safe memo: each key is built once (one lock per key, so different keys build in
+    parallel in different sessions), the least recently used dropped past `size`."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[no-any-return]
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]  # type: ignore[no-any-return]
+            try:
+                value = build()
+            finally:  # a build that raises (or reruns a page) leaves nothing behind
+                with self._lock:
+                    self._locks.pop(key, None)
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
+
+class Source(Protocol):
+    """Where the frames come from, and where results are kept for the data version they belong to."""
+
+    def register(self) -> pl.DataFrame: ...
+
+    def values(self, grain: str) -> pl.DataFrame: ...
+
+    def cases(self) -> pl.DataFrame: ...
+
+    def force_cps_area(self) -> pl.DataFrame: ...
+
+    def provenance(self) -> Provenance: ...
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T: ...
+
+
+class StoreSource:
+    """A source reading a Store once per frame (command line, benchmarks, tests: data that do not change
+    while it is used)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._memo = Memo()
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self._memo.get(key, build)
+
+    def register(self) -> pl.DataFrame:
+        return self.memo(("register",), self.store.pilot_register)
+
+    def values(self, grain: str) -> pl.DataFrame:
+        return self.memo(("values", grain), lambda: self.store.metric_values(list(METRICS), grain))
+
+    def cases(self) -> pl.DataFrame:
+        return self.memo(("cases",), self.store.cases)
+
+    def force_cps_area(self) -> pl.DataFrame:
+        return self.memo(("force_cps_area",), self.store.force_cps_area)
+
+    def provenance(self) -> Provenance:
+        return self.memo(("provenance",), lambda: Provenance.of(self.store))
+
+
+def selection_key(sel: compare.Selection) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(sel.to_query_params().items()))
+
+
+def evaluation_selection(sel: compare.Selection) -> compare.Selection:
+    """The evaluation uses neither the metric nor the frequency: one run serves every chart."""
+    return replace(sel, metric="referrals", frequency="month")
+
+
+class Analyses:
+    """Every computation for a selection, each written once and kept per data version by the source."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def _kept(self, what: str, sel: compare.Selection, build: Callable[[], T], *extra: Hashable) -> T:
+        return self.source.memo((what, selection_key(sel), *extra), build)
+
+    # -- the data as stored --------------------------------------------------------------------------
+
+    def register(self) -> pl.DataFrame:
+        return self.source.register()
+
+    def provenance(self) -> Provenance:
+        return self.source.provenance()
+
+    def area_names(self, grain: str | None = None) -> dict[str, str]:
+        """area_code -> area_name, for one grain or all."""
+
+        def build() -> dict[str, str]:
+            reg = self.register()
+            if grain is not None:
+                reg = reg.filter(pl.col("area_kind") == grain)
+            return dict(zip(reg["area_code"].to_list(), reg["area_name"].to_list(), strict=True))
+
+        return self.source.memo(("area_names", grain), build)
+
+    def waves(self) -> list[str]:
+        """The register's waves, earliest start first."""
+        reg = self.register()
+        build = lambda: reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()  # noqa: E731
+        return self.source.memo(("waves",), build)
+
+    # -- descriptive comparisons (raw: before disclosure control) ---------------------------------------
+
+    def pilot_vs_control(self, sel: compare.Selection) -> pl.DataFrame:
+        build = lambda: compare.pilot_vs_control(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        return self._kept("pilot_vs_control", sel, build)
+
+    def per_area(self, sel: compare.Selection) -> pl.DataFrame:
+        build = lambda: compare.per_area_series(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        return self._kept("per_area", sel, build)
+
+    def charge_rate(self, sel: compare.Selection) -> pl.DataFrame:
+        build = lambda: compare.charge_rate_series(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        return self._kept("charge_rate", sel, build)
+
+    def pilot_starts(self, sel: compare.Selection) -> list[date]:
+        return self._kept("pilot_starts", sel, lambda: compare.pilot_starts(self.register(), sel))
+
+    # -- report-to-file times ----------------------------------------------------------------------------
+
+    def time_to_file(self, sel: compare.Selection) -> pl.DataFrame:
+        src = self.source
+        build = lambda: survival.time_to_file(src.cases(), self.register(), src.force_cps_area(), sel)  # noqa: E731
+        return self._kept("time_to_file", sel, build)
+
+    def excluded_cases(self, sel: compare.Selection) -> dict[str, int]:
+        src = self.source
+        build = lambda: survival.excluded_cases(src.cases(), self.register(), src.force_cps_area(), sel)  # noqa: E731
+        return self._kept("excluded_cases", sel, build)
+
+    def km_curves(self, sel: compare.Selection) -> pl.DataFrame:
+        return self._kept("km_curves", sel, lambda: survival.km_curves(self.time_to_file(sel)))
+
+    def numbers_at_risk(self, sel: compare.Selection) -> pl.DataFrame:
+        return self._kept("numbers_at_risk", sel, lambda: survival.numbers_at_risk(self.time_to_file(sel)))
+
+    def km_summary(self, sel: compare.Selection) -> pl.DataFrame:
+        return self._kept("km_summary", sel, lambda: survival.summary(self.time_to_file(sel)))
+
+    # -- the evaluation and what is built on it ---------------------------------------------------------
+
+    def evaluation(self, sel: compare.Selection, control: str = "notyet") -> EvaluationResult:
+        """Every estimate for the selection; ValueError with the reason when none can be made."""
+        sel = evaluation_selection(sel)
+        src = self.source
+
+        def build() -> EvaluationResult:
+            return run_evaluation(
+                src.values(sel.grain), src.cases(), self.register(), src.force_cps_area(), sel, control
+            )
+
+        return self._kept("evaluation", sel, build, control)
+
+    def tile_measure(self, sel: compare.Selection, view: str) -> areas.TileMeasure:
+        """What each tile of the area explorer shows for `view` ('change', 'effect', 'latest')."""
+        build = lambda: areas.tile_measure(  # noqa: E731
+            self.per_area(sel), self.pilot_vs_control(sel), self.register(), sel, view
+        )
+        return self._kept("tile_measure", sel, build, view)
+
+    def most_similar(self, grain: str, area_code: str, before: date, k: int = 5) -> pl.DataFrame:
+        """The k areas nearest to `area_code` in profile before `before` (soteria.analysis.similar)."""
+
+        def build() -> pl.DataFrame:
+            return similar.most_similar(
+                self.source.values(grain), self.register(), area_code, grain, before, k=k
+            )
+
+        return self.source.memo(("most_similar", grain, area_code, before, k), build)
+
+
+def store_analyses(store: Store) -> Analyses:
+    """Analyses on a Store (the command line, benchmarks and tests)."""
+    return Analyses(StoreSource(store))
