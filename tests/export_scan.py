@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from soteria.disclosure import rules as disclosure
+from soteria import disclosure
 from soteria.outputs import registry as report_charts
 
 SCANNED: dict[str, int] = {}

@@ -10,7 +10,7 @@ import pytest
 from soteria.analysis import area_view
 from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
 from soteria.charts.figures import ChartText
-from soteria.disclosure.rules import per_area as publish_per_area
+from soteria.disclosure import per_area as publish_per_area
 from tests.test_areas import REGISTER, SEL, START, values
 
 

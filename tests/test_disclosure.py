@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from soteria import disclosure as dc
 from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
-from soteria.disclosure import rules as dc
-from soteria.disclosure.rules import CONFIDENTIAL, NOT_APPLICABLE, Line, protect, suppress_grid
+from soteria.disclosure import CONFIDENTIAL, NOT_APPLICABLE, Line, protect, suppress_grid
 
 # ---- an independent oracle: exact rational elimination -------------------------------------------
 

@@ -19,10 +19,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from soteria import disclosure as dc
 from soteria.analysis.compare import Selection
 from soteria.cli.common import app
 from soteria.cli.main import command_names
-from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts

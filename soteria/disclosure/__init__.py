@@ -1,0 +1,59 @@
+"""Statistical disclosure control: the one package every published table and export goes through (pure).
+
+Counts of 1 to 4 are withheld, zeros published; further cells are withheld until no withheld count can be
+worked out from the published totals (`core`); means, rates and medians from fewer than 10 cases are
+withheld. Callers use this package's face: `from soteria import disclosure as dc`."""
+
+from soteria.disclosure.arms import IN_ARM, arm_grids, arm_presence, baseline_flag
+from soteria.disclosure.core import Line, protect
+from soteria.disclosure.generic import estimates, generic
+from soteria.disclosure.grids import Grid, suppress_counts, suppress_grid
+from soteria.disclosure.note import (
+    CONFIDENTIAL,
+    COUNT_COLUMNS,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    SYMBOLS,
+    THRESHOLD,
+    THRESHOLD_ENV,
+    DisclosureNote,
+    threshold_from_env,
+)
+from soteria.disclosure.published import Published, as_text, publish, symbol_if
+from soteria.disclosure.survival import KM_RULE, KM_STEP_DAYS, km_curves, km_summary, numbers_at_risk
+from soteria.disclosure.tables import charge_rate, per_area, pilot_vs_control
+
+__all__ = [
+    "CONFIDENTIAL",
+    "NOT_APPLICABLE",
+    "NOT_AVAILABLE",
+    "COUNT_COLUMNS",
+    "DisclosureNote",
+    "Grid",
+    "IN_ARM",
+    "KM_RULE",
+    "KM_STEP_DAYS",
+    "Line",
+    "Published",
+    "SYMBOLS",
+    "THRESHOLD",
+    "THRESHOLD_ENV",
+    "arm_grids",
+    "arm_presence",
+    "as_text",
+    "baseline_flag",
+    "charge_rate",
+    "estimates",
+    "generic",
+    "km_curves",
+    "km_summary",
+    "numbers_at_risk",
+    "per_area",
+    "pilot_vs_control",
+    "protect",
+    "publish",
+    "suppress_counts",
+    "suppress_grid",
+    "symbol_if",
+    "threshold_from_env",
+]

@@ -26,8 +26,8 @@ from typing import Any
 
 import polars as pl
 
+from soteria import disclosure as dc
 from soteria.analysis import compare
-from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL
 from soteria.outputs import registry as report_charts
 from soteria.outputs.data import Analyses, Provenance

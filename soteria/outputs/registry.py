@@ -2,7 +2,7 @@
 report pack (pure: no streamlit).
 
 Each builder turns a data source and a Selection into a `ChartOutput`: the figure, the table behind it as
-published (after disclosure control, `soteria.disclosure.rules`), a one-sentence summary, the text an exported
+published (after disclosure control, `soteria.disclosure`), a one-sentence summary, the text an exported
 image needs to stand on its own, and the metadata an Excel download carries. Pages, downloads, the
 `export` and `report` commands and the report pack all call `build`, so what a viewer sees is exactly
 what an export publishes.
@@ -19,10 +19,10 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from soteria import disclosure as dc
 from soteria.analysis import compare
 from soteria.charts import figures as charts
 from soteria.charts.figures import ChartText
-from soteria.disclosure import rules as dc
 from soteria.domain import DEMO_LABEL, GRAINS, METRICS
 from soteria.outputs.data import Analyses, evaluation_selection
 from soteria.outputs.export import export_file_name

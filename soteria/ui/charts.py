@@ -8,8 +8,8 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+from soteria import disclosure as dc
 from soteria.charts import style as chart_style
-from soteria.disclosure import rules as dc
 from soteria.outputs import registry as report_charts
 
 

@@ -11,10 +11,10 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import polars as pl
 
+from soteria import disclosure as dc
 from soteria.analysis import areas, compare
 from soteria.charts import tiles
 from soteria.charts.figures import ChartText
-from soteria.disclosure import rules as dc
 from soteria.domain import GRAINS
 from soteria.outputs import pack, registry
 from soteria.outputs.data import selection_key

@@ -1,0 +1,131 @@
+"""Report-to-file tables as published: curves read weekly and cut below 10 at risk, summaries, at risk."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from soteria.disclosure.grids import suppress_counts, suppress_grid
+from soteria.disclosure.note import CONFIDENTIAL, NOT_AVAILABLE, THRESHOLD, DisclosureNote
+from soteria.disclosure.published import Published, publish, symbol_if
+from soteria.domain import MIN_CASES
+
+KM_STEP_DAYS = 7
+
+
+KM_RULE = f"Survival curves are read weekly and end where fewer than {MIN_CASES} cases remain at risk."
+
+
+def km_curves(curves: pl.DataFrame, min_cases: int = MIN_CASES, step_days: int = KM_STEP_DAYS) -> Published:
+    """Kaplan-Meier curves as published: read every `step_days` days (so that single steps, and the
+    counts they imply, are not shown) and cut where fewer than `min_cases` cases remain at risk."""
+    parts = []
+    for (arm, period), part in curves.sort("day").group_by(["arm", "period"], maintain_order=True):
+        part = part.filter(pl.col("at_risk") >= min_cases)
+        if part.is_empty():
+            continue
+        last = float(part.get_column("day").max())  # type: ignore[arg-type]
+        grid = pl.DataFrame({"day": np.arange(0.0, last + 1e-9, step_days)})
+        read = grid.join_asof(part.drop("arm", "period").sort("day"), on="day", strategy="backward")
+        parts.append(
+            read.select(
+                pl.lit(arm).alias("arm"),
+                pl.lit(period).alias("period"),
+                "day",
+                "share_filed",
+                "lower",
+                "upper",
+                "at_risk",
+            )
+        )
+    frame = (
+        pl.concat(parts)
+        if parts
+        else curves.clear().select("arm", "period", "day", "share_filed", "lower", "upper", "at_risk")
+    )
+    note = DisclosureNote(extra=(KM_RULE.replace(str(MIN_CASES), str(min_cases)),))
+    return Published(
+        frame,
+        frame.clear().select(),
+        note,
+        ("at_risk",),
+        {
+            "arm": "Arm",
+            "period": "Period",
+            "day": "Day",
+            "share_filed": "Share filed",
+            "lower": "95% lower",
+            "upper": "95% upper",
+            "at_risk": "At risk",
+        },
+    )
+
+
+_KM_OUTCOMES = ("filed", "closed_before_file", "still_open")
+
+
+def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int = MIN_CASES) -> Published:
+    """survival.summary as published: cases = filed + closed + open is a published row total."""
+    long = summary.select("arm", "period", *_KM_OUTCOMES).unpivot(
+        index=["arm", "period"], on=list(_KM_OUTCOMES), variable_name="outcome", value_name="n"
+    )
+    grid = suppress_grid(long, "n", ["arm", "period"], "outcome", row_totals=True, threshold=threshold)
+    cells = grid.cells.pivot(on="outcome", index=["arm", "period"], values="withheld")
+    cells = cells.rename({o: f"_{o}_c" for o in _KM_OUTCOMES})
+    totals = grid.row_totals.select("arm", "period", _cases_c="withheld")
+    frame = summary.join(cells, on=["arm", "period"], how="left").join(
+        totals, on=["arm", "period"], how="left"
+    )
+    few = pl.col("cases") < min_cases
+    estimates = ("median_days", "median_lower", "median_upper", "filed_by_90", "filed_by_365")
+    rules: dict[str, pl.Expr] = {"cases": symbol_if(pl.col("_cases_c"), CONFIDENTIAL)}
+    for o in _KM_OUTCOMES:
+        rules[o] = symbol_if(pl.col(f"_{o}_c"), CONFIDENTIAL)
+    for e in estimates:
+        rules[e] = symbol_if(few, CONFIDENTIAL).when(pl.col(e).is_null()).then(pl.lit(NOT_AVAILABLE))
+    derived = int(frame.select(few.sum()).item()) * len(estimates)
+    keep = [c for c in summary.columns if c != "withheld"]
+    return publish(
+        frame,
+        rules,
+        grid.note + DisclosureNote(threshold=threshold, derived=derived),
+        ("cases", *_KM_OUTCOMES),
+        keep=keep,
+        labels={
+            "arm": "Arm",
+            "period": "Period",
+            "cases": "Cases",
+            "filed": "Filed",
+            "closed_before_file": "Closed before a file",
+            "still_open": "Still open",
+            "median_days": "Median days",
+            "median_lower": "95% lower",
+            "median_upper": "95% upper",
+            "filed_by_90": "Filed within 90 days",
+            "filed_by_365": "Filed within a year",
+        },
+    )
+
+
+def numbers_at_risk(
+    table: pl.DataFrame, summary: Published | None = None, threshold: int = THRESHOLD
+) -> Published:
+    """survival.numbers_at_risk as published: small numbers withheld; day 0 follows the summary's cases."""
+    frame = suppress_counts(table, ["at_risk"], threshold)
+    if summary is not None and "cases" in summary.symbols.columns:
+        hidden = summary.frame.select(
+            "arm", "period", _cases_c=pl.lit(summary.symbols.get_column("cases")).is_not_null()
+        )
+        frame = frame.join(hidden, on=["arm", "period"], how="left").with_columns(
+            at_risk_withheld=pl.col("at_risk_withheld")
+            | ((pl.col("day") == 0) & pl.col("_cases_c").fill_null(False))
+        )
+    note = DisclosureNote(threshold=threshold, primary=int(frame.get_column("at_risk_withheld").sum()))
+    return publish(
+        frame,
+        {"at_risk": symbol_if(pl.col("at_risk_withheld"), CONFIDENTIAL)},
+        note,
+        ("at_risk",),
+        keep=table.columns,
+        labels={"arm": "Arm", "period": "Period", "day": "Day", "at_risk": "At risk"},
+    )
