@@ -8,7 +8,7 @@ import polars as pl
 
 from soteria.engine.results import Estimate
 from soteria.evaluation import answer
-from soteria.evaluation.run import Check
+from soteria.evaluation.outcome import Check
 
 HOLD = (Check("controls", True, "enough controls"),)
 

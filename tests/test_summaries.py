@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from soteria.engine.results import Estimate
-from soteria.evaluation.run import Check
+from soteria.evaluation.outcome import Check
 from soteria.outputs import summaries
 
 HOLD = (Check("controls", True, "enough controls"),)

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from soteria.charts import style as cs
 from soteria.charts.figures import ChartText, km_chart
 from soteria.evaluation import text
-from soteria.evaluation.run import EvaluationResult
+from soteria.evaluation.outcome import EvaluationResult
 
 START_LINE = {"color": "#333333", "width": 1.5, "dash": "dot"}
 ZERO_LINE = {"color": "#555555", "width": 1}

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from soteria.evaluation import text
-from soteria.evaluation.run import EvaluationResult, OutcomeResult
+from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
 
 # CPS Areas that ran their own rape improvement work during the pilot (domain brief: CPS South East's
 # Rape Response Improvement group, CPS Wessex): as controls they would make the pilot look weaker.

@@ -16,16 +16,13 @@ import polars as pl
 from soteria.charts.figures import ChartText
 from soteria.engine.results import Estimate
 from soteria.engine.synth import SynthResult
-from soteria.evaluation.run import (
-    BASE_YEAR_PERIODS,
-    HORIZON_DAYS,
-    MIN_CASES,
-    MIN_CONTROLS,
-    SYNTH_MAX_RELATIVE_RMSPE,
-    EvaluationResult,
-    OutcomeResult,
-    index_to_date,
-)
+from soteria.evaluation.case_panels import HORIZON_DAYS
+from soteria.evaluation.checks import MIN_CONTROLS
+from soteria.evaluation.design import index_to_date
+from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
+from soteria.evaluation.panels import BASE_YEAR_PERIODS
+from soteria.evaluation.run import MIN_CASES
+from soteria.evaluation.synthetic import SYNTH_MAX_RELATIVE_RMSPE
 
 MINUS = "\u2212"
 SUBJECT = {

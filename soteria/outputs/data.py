@@ -19,7 +19,8 @@ import polars as pl
 
 from soteria.analysis import areas, compare, similar, survival
 from soteria.domain import METRICS
-from soteria.evaluation.run import EvaluationResult, run_evaluation
+from soteria.evaluation.outcome import EvaluationResult
+from soteria.evaluation.run import run_evaluation
 from soteria.store import Store
 
 T = TypeVar("T")

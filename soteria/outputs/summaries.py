@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from soteria.evaluation import text as evaluation_text
-from soteria.evaluation.run import EvaluationResult, OutcomeResult
+from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
 
 ARM_LABEL = {"pilot": "pilot areas", "control": "control areas"}
 

@@ -8,7 +8,8 @@ import streamlit as st
 from soteria.analysis import compare
 from soteria.charts import evaluation as evaluation_charts
 from soteria.evaluation import answer
-from soteria.evaluation.run import CONTROLS, EvaluationResult
+from soteria.evaluation.design import CONTROLS
+from soteria.evaluation.outcome import EvaluationResult
 from soteria.outputs.data import evaluation_selection, selection_key
 from soteria.ui.data import analyses, source
 from soteria.ui.selection import address_choice, remember_choice

@@ -12,13 +12,10 @@ from soteria.analysis.compare import Selection
 from soteria.demo.build import build_demo
 from soteria.demo.cases import PILOT_EFFECT
 from soteria.domain import METRICS
-from soteria.evaluation.run import (
-    case_frame,
-    design,
-    metric_panel,
-    period_index,
-    run_evaluation,
-)
+from soteria.evaluation.case_panels import case_frame
+from soteria.evaluation.design import design, period_index
+from soteria.evaluation.panels import metric_panel
+from soteria.evaluation.run import run_evaluation
 from soteria.store import Store
 
 OCT_2022 = period_index(date(2022, 10, 1))

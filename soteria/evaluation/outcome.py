@@ -1,0 +1,130 @@
+"""What a run gives: per outcome its headline estimate, the engine's results, the checks on its
+assumptions and a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from soteria.engine.evaluate import OutcomeEvaluation
+from soteria.engine.results import Estimate, jsonable
+from soteria.engine.synth import SynthResult
+from soteria.evaluation.survival_did import SurvivalSummary
+
+
+@dataclass(frozen=True)
+class Check:
+    """One assumption or condition: ok True (holds), False (fails: no finding) or None (cannot be tested)."""
+
+    name: str
+    ok: bool | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "message": self.message}
+
+
+VERDICTS = {
+    "clear": "clear evidence",
+    "some": "some evidence",
+    "none": "no clear difference",
+    "fails": "not a finding: assumptions fail",
+}
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """One outcome: the headline (in display units), everything behind it and the checks on it.
+
+    ``headline``: referrals in per cent of what the controls predict; charge rate and share filed in
+    percentage points. ``verdict``: 'clear' (95% interval excludes zero and the checks hold), 'some'
+    (randomisation p < 0.10, checks hold), 'none', or 'fails' (a check failed: not a finding).
+    """
+
+    outcome: str
+    label: str
+    unit: str
+    headline: Estimate
+    evaluation: OutcomeEvaluation
+    checks: tuple[Check, ...]
+    verdict: str
+    info: dict[str, Any]
+    synth: tuple[SynthResult, ...] = ()
+    synth_checks: dict[str, Check] = field(default_factory=dict)
+    secondary: dict[str, Estimate] = field(default_factory=dict)
+    survival: SurvivalSummary | None = None
+
+    @property
+    def assumptions_hold(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        h = self.headline
+        ev = self.evaluation
+        out = {
+            "outcome": self.outcome,
+            "label": self.label,
+            "unit": self.unit,
+            "estimate": h.estimate,
+            "lower": h.lower,
+            "upper": h.upper,
+            "p_value": h.p_value,
+            "n_assignments": h.n_assignments,
+            "method": h.method,
+            "verdict": self.verdict,
+            "verdict_words": VERDICTS[self.verdict],
+            "assumptions_hold": self.assumptions_hold,
+            "checks": [c.to_dict() for c in self.checks],
+            "info": self.info,
+            "additive": ev.randomization.to_dict(),
+            "pretrend_test": ev.pretest_ri.to_dict(),
+            "twfe": ev.twfe.to_dict(),
+            "bootstrap": ev.bootstrap.to_dict(),
+            "event_study": ev.event_band,
+            "secondary": {k: v.to_dict() for k, v in self.secondary.items()},
+        }
+        if self.synth:
+            out["synthetic_control"] = [
+                {
+                    "area_code": r.treated,
+                    "estimate": r.estimate,
+                    "pre_rmspe": r.pre_rmspe,
+                    "relative_pre_rmspe": r.diagnostics.get("relative_pre_rmspe"),
+                    "placebo_p_value": r.p_value,
+                    "n_donors": r.diagnostics.get("n_donors"),
+                    "fit_ok": self.synth_checks[r.treated].ok if r.treated in self.synth_checks else None,
+                    "weights": r.weights,
+                }
+                for r in self.synth
+            ]
+        if self.survival is not None:
+            s = self.survival
+            out["survival"] = {
+                "medians": s.medians,
+                "incidence": s.incidence,
+                "logrank": {k: v.to_dict() for k, v in s.logrank.items()},
+                "rmst_did_case_level": s.rmst_did.to_dict(),
+            }
+        return jsonable(out)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    selection: dict[str, str]
+    control: str
+    design: pl.DataFrame
+    outcomes: dict[str, OutcomeResult]
+    curves: pl.DataFrame | None
+    seconds: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "selection": self.selection,
+            "control": self.control,
+            "design": jsonable(self.design),
+            "outcomes": {k: v.to_dict() for k, v in self.outcomes.items()},
+            "seconds": self.seconds,
+        }
