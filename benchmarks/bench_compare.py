@@ -18,7 +18,7 @@ import polars as pl
 from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
 from soteria.analysis.survival import km_curves, summary, time_to_file
 from soteria.domain import METRICS
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 
 RUNS = 7
 N_CASES = 150_000

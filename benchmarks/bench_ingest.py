@@ -45,7 +45,7 @@ def make_cases(path: Path, n: int, seed: int = 1) -> None:
     import numpy as np
     import polars as pl
 
-    from soteria.store.reference import read_areas
+    from soteria.reference import read_areas
 
     rng = np.random.default_rng(seed)
     forces = read_areas().filter(pl.col("area_kind") == "force")["area_code"].to_numpy()
@@ -76,7 +76,7 @@ def make_metrics_grid(path: Path) -> int:
     import polars as pl
 
     from soteria.domain import METRICS
-    from soteria.store.reference import read_areas
+    from soteria.reference import read_areas
 
     months = pl.date_range(date(2015, 1, 1), date(AS_OF.year, AS_OF.month, 1), "1mo", eager=True)
     grid = (
@@ -103,7 +103,7 @@ def make_cjs(path: Path, n: int = 100_000) -> None:
     import polars as pl
 
     from soteria.ingest.cjs import CJS_METRICS
-    from soteria.store.reference import read_areas
+    from soteria.reference import read_areas
 
     areas = read_areas()
     levels = pl.concat(
@@ -172,8 +172,8 @@ def child(what: str, csv: Path, db: Path) -> dict[str, float | str]:
         status = "loaded"
     else:
         from soteria.ingest.load import ingest_file
+        from soteria.reference import read_areas, read_force_cps_area
         from soteria.store import Store
-        from soteria.store.reference import read_areas, read_force_cps_area
 
         store = Store(db)
         store.replace_reference(read_areas(), read_force_cps_area())

@@ -5,6 +5,7 @@ import streamlit as st
 
 from soteria import ui
 from soteria.analysis import area_view, areas, similar
+from soteria.charts import area
 from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS, METRICS
 
@@ -46,7 +47,7 @@ text = ChartText(
     f"{metric}: {name} against its control group and England and Wales",
     sel.describe(names),
 )
-fig = area_view.area_chart(lines, name, area_view.start_in_window(role, sel), text)
+fig = area.area_chart(lines, name, area_view.start_in_window(role, sel), text)
 summary = area_view.summary(lines, name, sel.baseline_year)
 ui.chart_block(fig, area_view.table(lines, name), f"area_{code}", sel, summary, text)
 

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import settings
 
 from soteria.demo.build import DEFAULT_AS_OF, build_demo
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import Store
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 # In CI, property tests draw the same examples every run, so a run passes or fails on the code, not on
 # the day's draw; locally they keep drawing new examples to find new failures.

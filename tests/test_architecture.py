@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The layers, bottom up. A module may import its own folder and the folders listed for it, never the other
 # way: pages/ and app.py -> soteria/ui -> the domain folders -> soteria/store -> the vocabulary.
-VOCABULARY = {"soteria.domain", "soteria.config", "soteria.auth"}
+VOCABULARY = {"soteria.domain", "soteria.config", "soteria.auth", "soteria.reference"}
 DOMAIN = {"ingest", "demo", "disclosure", "engine", "analysis", "evaluation", "charts", "outputs"}
 MAY_IMPORT: dict[str, set[str]] = {
     "vocabulary": set(),

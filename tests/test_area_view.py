@@ -9,6 +9,7 @@ import pytest
 
 from soteria.analysis import area_view
 from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
+from soteria.charts import area
 from soteria.charts.figures import ChartText
 from soteria.disclosure import per_area as publish_per_area
 from tests.test_areas import REGISTER, SEL, START, values
@@ -63,7 +64,7 @@ def test_role_sentences():
 
 
 def test_chart_tells_lines_apart_without_colour_and_labels_them_directly():
-    fig = area_view.area_chart(lines(), "Area P", START, ChartText("Title", "Subtitle"))
+    fig = area.area_chart(lines(), "Area P", START, ChartText("Title", "Subtitle"))
     traces = [(t.name, t.line.dash, t.marker.symbol) for t in fig.data]
     assert traces == [
         ("Area P", "solid", "circle"),

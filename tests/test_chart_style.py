@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soteria.analysis import area_view
+from soteria.charts import area
 from soteria.charts import style as cs
 from soteria.charts.tiles import _luminance
 
@@ -27,7 +27,7 @@ LINE_COLOURS = {
     "pilot": cs.PILOT_COLOUR,
     "control": cs.CONTROL_COLOUR,
     "muted": cs.MUTED_COLOUR,
-    **{f"area page {k}": v[0] for k, v in area_view.LINES.items()},
+    **{f"area page {k}": v[0] for k, v in area.LINES.items()},
 }
 
 

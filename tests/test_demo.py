@@ -12,8 +12,8 @@ import pytest
 
 from soteria.demo.build import PILOT_EFFECT, build_demo, demo_cases, demo_metrics, ensure_demo
 from soteria.domain import CLOSURE_REASONS, METRICS
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import Store
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 AREAS = read_areas()
 FCA = read_force_cps_area()

@@ -18,7 +18,7 @@ from soteria.charts.tiles import (
     tile_map_chart,
     wave_outlines,
 )
-from soteria.store.reference import read_areas, read_pilot_register
+from soteria.reference import read_areas, read_pilot_register
 
 GRAINS = ("force", "cps_area")
 

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from soteria.charts import evaluation_text
 from soteria.charts import style as cs
 from soteria.charts.figures import ChartText, km_chart
 from soteria.evaluation import text
@@ -153,7 +154,7 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
     if kind == "event_study":
         o = result.outcomes[rest]
         frame = text.event_study_frame(o)
-        t = text.event_chart_text(o, sub)
+        t = evaluation_text.event_chart_text(o, sub)
         fig = event_study_chart(frame, text.event_axis(o), o.info["frequency"], t)
         return ChartSpec(fig, frame, f"{rest}_event_study", text.event_study_summary(o), t)
     if kind == "synthetic":
@@ -162,12 +163,12 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
         r = text.synth_for(o, code)
         name = text.area_names(result).get(code, code)
         frame = text.synth_frame(r, 1 if o.info["frequency"] == "month" else 3)
-        t = text.synth_chart_text(o, name, sub)
+        t = evaluation_text.synth_chart_text(o, name, sub)
         fig = synth_chart(frame, text.first_after(frame), text.synth_axis(o), t)
         return ChartSpec(fig, frame, f"{outcome}_synthetic_{code}", text.synth_sentence(r, name, o), t)
     if kind == "report_to_file":
         curves = text.curves_for(result, rest)
-        t = text.curves_chart_text(rest, sub)
+        t = evaluation_text.curves_chart_text(rest, sub)
         fig = km_chart(thin_steps(curves), t)
         # room for a legend of four long entries that wraps to two rows under the subtitle
         fig.update_layout(margin_t=int(fig.layout.margin.t) + 40, height=int(fig.layout.height) + 40)

@@ -24,7 +24,7 @@ from plotly.colors import get_colorscale, sample_colorscale
 from soteria.charts import style as cs
 from soteria.config import REFERENCE_DIR
 from soteria.domain import GRAINS
-from soteria.store.reference import read_areas
+from soteria.reference import read_areas
 
 SEQUENTIAL = "cividis"  # designed for colour-vision deficiency; dark blue (low) to yellow (high)
 DIVERGING = "PuOr"  # ColorBrewer's colour-blind-safe purple-orange; orange below, purple above

@@ -86,7 +86,7 @@ def init(ctx: typer.Context) -> None:
     path: Path = ctx.obj
 
     def run() -> None:
-        from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
+        from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 
         store = open_store(path)
         who = authorise(store, "change_data")

@@ -51,8 +51,8 @@ from soteria.demo.cases import (
     unit_shares,
 )
 from soteria.domain import METRICS
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import ExtractDetails, ExtractRecord, Store
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 __all__ = ["CASE_MODEL", "PILOT_EFFECT", "build_demo", "demo_cases", "demo_metrics", "ensure_demo"]
 

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from soteria.config import SAMPLES_DIR
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import Store
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 from tests.browser.conftest import start_app
 from tests.browser_support import BROWSER_MARKS
 

@@ -104,8 +104,8 @@ def test_fuzz_truncated_and_flipped_extracts(hostile_store, sample: str, data) -
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory):
+    from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
     from soteria.store import Store
-    from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
     s = Store(tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
     s.replace_reference(read_areas(), read_force_cps_area())

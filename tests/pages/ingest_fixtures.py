@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import Store
-from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
 
 @pytest.fixture

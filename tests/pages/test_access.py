@@ -157,8 +157,8 @@ def test_local_mode_extract_log_records_the_local_identity(open_page, monkeypatc
 
 def test_the_extract_log_records_the_signed_in_email(tmp_path, monkeypatch) -> None:
     from soteria.config import SAMPLES_DIR
+    from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
     from soteria.store import Store, open_store
-    from soteria.store.reference import read_areas, read_force_cps_area, read_pilot_register
 
     db = tmp_path / "own.duckdb"
     store = Store(db)

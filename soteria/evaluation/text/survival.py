@@ -1,0 +1,84 @@
+"""Report-to-file in words and tables: the survival table, log-rank sentences, the curves' summary."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from soteria.evaluation.case_panels import HORIZON_DAYS
+from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
+from soteria.evaluation.run import MIN_CASES
+from soteria.evaluation.text.words import interval, number, p_is
+
+ESTIMATORS = {
+    "aalen_johansen": "All cases: closures count as never filed (Aalen-Johansen)",
+    "kaplan_meier": "While open: closures censored (Kaplan-Meier)",
+}
+
+
+FILED_IN_A_YEAR = "Filed within a year, closures competing (%)"
+
+
+MEDIAN_WHILE_OPEN = "Median days while open (KM)"
+
+
+def survival_table(o: OutcomeResult) -> pl.DataFrame:
+    """Per arm and period: cases, filed, closed, open, KM median with interval, share filed in a year."""
+    s = o.survival
+    if s is None:
+        return pl.DataFrame()
+    inc = s.incidence.filter(pl.col("horizon") == HORIZON_DAYS).select(
+        "arm", "period", pl.col("filed").alias("filed_share")
+    )
+    small = pl.col("n") < MIN_CASES
+    return (
+        s.medians.join(inc, on=["arm", "period"], how="left")
+        .sort(pl.col("arm") != "pilot", pl.col("period") != "before")
+        .select(
+            pl.col("arm").replace_strict({"pilot": "Pilot areas", "control": "Control areas"}).alias("Arm"),
+            pl.col("period").str.to_titlecase().alias("Period"),
+            pl.col("n").alias("Cases"),
+            pl.col("filed").alias("Filed"),
+            pl.col("closed").alias("Closed before a file"),
+            pl.col("open").alias("Still open"),
+            pl.when(~small).then(pl.col("filed_share") * 100).round(1).alias(FILED_IN_A_YEAR),
+            pl.when(~small & pl.col("km_median").is_finite()).then("km_median").alias(MEDIAN_WHILE_OPEN),
+        )
+    )  # fmt: skip
+
+
+def logrank_sentences(o: OutcomeResult) -> list[str]:
+    s = o.survival
+    if s is None:
+        return []
+    out = []
+    for key, when in (("arms_before", "before"), ("arms_after", "after")):
+        t = s.logrank.get(key)
+        if t is not None:
+            out.append(
+                f"Log-rank test, pilot against control cases reported {when} the start: "
+                f"chi-squared {t.statistic:,.1f}, {p_is(t.p_value)}."
+            )
+    cl = o.secondary.get("rmst_days_case_level")
+    if cl is not None:
+        out.append(
+            f"Case-level difference-in-differences in restricted mean days to file (first year): "
+            f"{number(cl.estimate, 1, True)} days ({interval(cl, 'days')}). Case-level tests treat every "
+            "case as independent and ignore that cases in one area move together, so they overstate "
+            "certainty: the headline compares areas instead."
+        )
+    return out
+
+
+def curves_summary(curves: pl.DataFrame, estimator: str) -> str:
+    c = curves.filter(pl.col("estimator") == estimator, pl.col("day") <= HORIZON_DAYS)
+    parts = []
+    for (arm, period), g in sorted(c.partition_by("arm", "period", as_dict=True).items()):
+        parts.append(f"{arm} areas {period}: {g['share_filed'].max():.0%}")
+    what = "all cases, closures competing" if estimator == "aalen_johansen" else "closures censored"
+    return f"Share of cases with a file at the CPS within a year ({what}): " + "; ".join(parts) + "."
+
+
+def curves_for(result: EvaluationResult, estimator: str) -> pl.DataFrame:
+    if result.curves is None:
+        return pl.DataFrame()
+    return result.curves.filter(pl.col("estimator") == estimator).drop("estimator")

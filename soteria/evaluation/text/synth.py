@@ -1,0 +1,98 @@
+"""Synthetic control in words and tables: per pilot area its fit, effect, placebo p-value and donors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from soteria.engine.synth import SynthResult
+from soteria.evaluation.design import index_to_date
+from soteria.evaluation.outcome import OutcomeResult
+from soteria.evaluation.synthetic import SYNTH_MAX_RELATIVE_RMSPE
+from soteria.evaluation.text.words import number, p_is, p_text
+
+
+def synth_axis(o: OutcomeResult) -> str:
+    return "Index (own level before = 100)" if o.outcome == "referrals" else "Charge rate (%)"
+
+
+def synth_overview(o: OutcomeResult) -> str:
+    """One sentence on how far the synthetic controls can be trusted, before the per-area table."""
+    poor = [r for r in o.synth if (c := o.synth_checks.get(r.treated)) is not None and c.ok is False]
+    donors = min((r.diagnostics["n_donors"] for r in o.synth), default=0)
+    floor = f"With {donors} donor areas no placebo p-value can be below {1 / (donors + 1):.2f}. "
+    if not poor:
+        return floor + "Every synthetic control tracks its pilot area acceptably before the start."
+    if len(poor) == len(o.synth):
+        return (
+            floor
+            + f"No synthetic control tracks its pilot area within {SYNTH_MAX_RELATIVE_RMSPE:.0%} of its "
+            "level before the start (small monthly counts are noisy), so none of these gaps is a finding."
+        )
+    return floor + (
+        f"{len(poor)} of {len(o.synth)} synthetic controls miss their pilot area by more than "
+        f"{SYNTH_MAX_RELATIVE_RMSPE:.0%} of its level before the start: their gaps are not findings."
+    )
+
+
+def synth_table(o: OutcomeResult, names: dict[str, str]) -> pl.DataFrame:
+    rows = []
+    for r in o.synth:
+        check = o.synth_checks.get(r.treated)
+        rows.append(
+            {
+                "Pilot area": names.get(r.treated, r.treated),
+                "Effect (mean gap after the start)": round(r.estimate, 1),
+                "Pre-period error (RMSPE)": round(r.pre_rmspe, 1),
+                "Error as share of level": f"{r.diagnostics['relative_pre_rmspe']:.0%}",
+                "Placebo p-value": p_text(r.p_value),
+                "Donor areas": r.diagnostics["n_donors"],
+                "Fit": "poor: not a finding" if check and check.ok is False else "acceptable",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def synth_unit(o: OutcomeResult) -> str:
+    if o.outcome == "referrals":
+        return "index, the area's own mean before the first start = 100"
+    return "charge rate, per cent"
+
+
+def synth_frame(r: SynthResult, months: int) -> pl.DataFrame:
+    return r.series.select(
+        pl.col("time")
+        .map_elements(lambda t: index_to_date(int(t), months), return_dtype=pl.Date)
+        .alias("period"),
+        pl.col("treated").alias("actual"),
+        "synthetic",
+        "gap",
+        pl.col("post").alias("after_start"),
+    )
+
+
+def first_after(frame: pl.DataFrame) -> date:
+    """The first period after the start in a synthetic control frame."""
+    return frame.filter(pl.col("after_start"))["period"].min()  # type: ignore[return-value]
+
+
+def synth_sentence(r: SynthResult, name: str, o: OutcomeResult) -> str:
+    check = o.synth_checks.get(r.treated)
+    donors = r.diagnostics["n_donors"]
+    fit = check.message if check else ""
+    return (
+        f"{name}: actual against synthetic ({synth_unit(o)}); after the start the gap averages "
+        f"{number(r.estimate, 1, True)} (placebo {p_is(r.p_value)} among {donors} donor areas). {fit}"
+    )
+
+
+def weights_table(r: SynthResult, names: dict[str, str]) -> pl.DataFrame:
+    return r.weights.filter(pl.col("weight") >= 0.005).select(
+        pl.col("unit").replace_strict(names, default=pl.col("unit")).alias("Donor area"),
+        (pl.col("weight") * 100).round(1).alias("Weight (%)"),
+    )
+
+
+def synth_for(o: OutcomeResult, code: str) -> SynthResult:
+    return next(r for r in o.synth if r.treated == code)
