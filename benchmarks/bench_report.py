@@ -18,7 +18,7 @@ from pathlib import Path
 
 from soteria.analysis.compare import Selection
 from soteria.demo.build import build_demo
-from soteria.outputs import export
+from soteria.outputs import chart_files, export
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
 from soteria.store import Store
@@ -46,12 +46,12 @@ def main() -> None:
     export.stop_export_server()
     chart = report_charts.build("referrals_pilot_vs_control", data, sel)
     t0 = time.perf_counter()
-    report_charts.export_chart(chart, "png")
+    chart_files.export_chart(chart, "png")
     line("cold first export (starts the export server), PNG", time.perf_counter() - t0)
     times = []
     for _ in range(RUNS):
         t0 = time.perf_counter()
-        png = report_charts.export_chart(chart, "png")
+        png = chart_files.export_chart(chart, "png")
         times.append(time.perf_counter() - t0)
     line(f"warm PNG export of one chart, median of {RUNS}", statistics.median(times), f"{len(png):,} bytes")
     starts = export._renderer._thread

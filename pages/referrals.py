@@ -3,7 +3,7 @@
 import streamlit as st
 
 from soteria import ui
-from soteria.outputs import registry as report_charts
+from soteria.outputs import descriptive_charts
 
 ui.page_header(
     "Referral volumes",
@@ -16,7 +16,7 @@ if series.is_empty():
     st.info("No data for this selection. Widen the period or choose another pilot group.")
     st.stop()
 
-measures = report_charts.MEASURES
+measures = descriptive_charts.MEASURES
 measure = st.radio("Show", list(measures), format_func=measures.get, horizontal=True)
 # Charts, tables and downloads all come from the chart registry, after disclosure control.
 ui.chart(f"{sel.metric}_pilot_vs_control", sel, measure=measure)

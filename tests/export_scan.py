@@ -1,6 +1,6 @@
 """A pytest plugin that scans every export the test suite makes for small counts.
 
-`soteria.outputs.registry.EXPORT_OBSERVERS` sees every chart export (PNG, SVG, PDF, CSV, Excel) and every
+`soteria.outputs.chart_files.EXPORT_OBSERVERS` sees every chart export (PNG, SVG, PDF, CSV, Excel) and every
 report pack (PDF, PowerPoint, HTML, ZIP) made in this process. The observer registered here keeps a copy
 in one session folder and scans the data formats at once: in CSV and Excel files, every column that
 holds counts (`disclosure.COUNT_COLUMNS`; in Excel, the headings its metadata sheet names as count
@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 
 from soteria import disclosure
-from soteria.outputs import registry as report_charts
+from soteria.outputs import chart_files
 
 SCANNED: dict[str, int] = {}
 KEEP_ENV = "SOTERIA_KEEP_TEST_EXPORTS"  # set to keep the folder of exports after the run
@@ -150,8 +150,8 @@ def _observer(name: str, data: bytes) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if _observer not in report_charts.EXPORT_OBSERVERS:
-        report_charts.EXPORT_OBSERVERS.append(_observer)
+    if _observer not in chart_files.EXPORT_OBSERVERS:
+        chart_files.EXPORT_OBSERVERS.append(_observer)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001

@@ -132,7 +132,7 @@ def check():
     print("running", export._renderer.running, "browser_exit", state["proc"].poll() is not None, flush=True)
 atexit.register(check)
 import plotly.graph_objects as go
-from soteria import export
+from soteria.outputs import export
 export.figure_to_image(go.Figure(go.Scatter(y=[1, 2])), "svg")
 state["proc"] = export._renderer._kaleido.subprocess
 """

@@ -12,10 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from soteria import reference
 from soteria.config import SAMPLES_DIR
 from soteria.ingest import load as ingest
 from soteria.ingest.load import Problem, commit, ingest_file, preview, read_extract
-from soteria.store import ExtractConflict, archive, reference
+from soteria.store import ExtractConflict, archive
 
 METRICS_HEADER = "area_code,month,metric,value\n"
 CASES_HEADER = "case_ref,force_code,reported_on,file_submitted_on,closed_on,closure_reason\n"

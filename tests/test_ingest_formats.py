@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from soteria import reference
 from soteria.ingest.area_names import AreaLookup, name_key
 from soteria.ingest.load import read_extract
 from soteria.ingest.readers import read_table, sheet_names
-from soteria.store import reference
 
 AS_OF = date(2024, 9, 30)
 AREAS = reference.read_areas()

@@ -11,11 +11,11 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from soteria import reference
 from soteria.config import SAMPLES_DIR
 from soteria.domain import CLOSURE_REASONS, METRICS
 from soteria.ingest.cjs import CJS_METRICS, quarterly
 from soteria.ingest.load import commit, preview, read_extract
-from soteria.store import reference
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

@@ -3,8 +3,8 @@ from datetime import date
 import polars as pl
 import pytest
 
+from soteria import reference
 from soteria.ingest import register
-from soteria.store import reference
 
 
 @pytest.fixture(scope="module")

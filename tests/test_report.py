@@ -24,11 +24,12 @@ from soteria.analysis.compare import Selection
 from soteria.cli.common import app
 from soteria.cli.main import command_names
 from soteria.domain import DEMO_LABEL
+from soteria.outputs import chart_parts
 from soteria.outputs import pack as report
-from soteria.outputs import registry as report_charts
+from soteria.outputs.chart_files import export_chart
 from soteria.outputs.data import Analyses, store_analyses
 from soteria.outputs.export import table_to_xlsx
-from soteria.outputs.registry import CHARTS, DEFAULT_PACK, build, export_chart
+from soteria.outputs.registry import CHARTS, DEFAULT_PACK, build
 from soteria.store import close_stores
 from tests import export_scan
 from tests.browser_support import browser_test
@@ -139,7 +140,7 @@ def test_monthly_force_figures_are_withheld_on_the_page_and_in_every_table(data)
     # the chart draws a withheld value as a gap (None), never as zero
     drawn = [y for trace in out.figure.data for y in (trace.y or ()) if trace.x != (None,)]
     assert None in drawn
-    assert out.caption == report_charts.GAP_NOTE and report_charts.GAP_NOTE in out.text.notes
+    assert out.caption == chart_parts.GAP_NOTE and chart_parts.GAP_NOTE in out.text.notes
     pvc = build("referrals_pilot_vs_control", data, FORCE_MONTH)
     assert pvc.table.note.primary > 0 and "Withheld in this table" in pvc.table.note.summary()
 

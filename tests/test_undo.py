@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from soteria import reference
 from soteria.demo.build import build_demo
 from soteria.ingest.load import commit, ingest_file, read_extract
 from soteria.ingest.undo import plan_undo, undo
-from soteria.store import Store, UndoRefused, reference
+from soteria.store import Store, UndoRefused
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

@@ -131,6 +131,7 @@ def export(
     sel = selection(grain, start, end, frequency, wave, exclude, baseline_year)
 
     def run() -> None:
+        from soteria.outputs import chart_files
         from soteria.outputs import registry as report_charts
 
         try:
@@ -140,7 +141,7 @@ def export(
         target = out if out is not None else Path(output.file_name(fmt))
         if target.is_dir():
             target = target / output.file_name(fmt)
-        target.write_bytes(report_charts.export_chart(output, fmt))
+        target.write_bytes(chart_files.export_chart(output, fmt))
         typer.echo(f"Wrote {target} ({output.table.note.summary()})")
 
     guarded(run)

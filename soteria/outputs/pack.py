@@ -29,9 +29,10 @@ import polars as pl
 from soteria import disclosure as dc
 from soteria.analysis import compare
 from soteria.domain import DEMO_LABEL
+from soteria.outputs import chart_files, km_chart, published_tables
 from soteria.outputs import registry as report_charts
+from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import Analyses, Provenance
-from soteria.outputs.registry import ChartOutput
 
 PACK_FORMATS = ("pdf", "pptx", "html")
 TITLE = "Operation Soteria pilot evaluation"
@@ -125,7 +126,7 @@ def _plain(text: str) -> str:
 def _referrals_change(data: Analyses, sel: compare.Selection) -> str:
     """Mean per area after the latest pilot start against the baseline year, from the published series."""
     sel = replace(sel, metric="referrals")
-    table = report_charts.published_pilot_vs_control(data, sel, dc.threshold_from_env())
+    table = published_tables.published_pilot_vs_control(data, sel, dc.threshold_from_env())
     starts = data.pilot_starts(sel)
     if not starts:
         return "Referrals: no pilot start inside the window."
@@ -193,7 +194,7 @@ def findings(data: Analyses, sel: compare.Selection, headlines: Sequence[str]) -
         elif h == "referrals_change":
             out.append(_referrals_change(data, sel))
         elif h == "report_to_file":
-            out.append(report_charts.report_to_file_sentence(report_charts.published_km_summary(data, sel)))
+            out.append(km_chart.report_to_file_sentence(published_tables.published_km_summary(data, sel)))
     return out
 
 
@@ -396,7 +397,7 @@ def to_pptx(pack: Pack, render: Callable[[ChartOutput, str], bytes] | None = Non
     from pptx import Presentation
     from pptx.util import Emu, Inches, Pt
 
-    render = render or report_charts.export_chart
+    render = render or chart_files.export_chart
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     title_layout, content_layout, blank = deck.slide_layouts[0], deck.slide_layouts[1], deck.slide_layouts[6]
@@ -543,11 +544,11 @@ def to_html(pack: Pack) -> bytes:
 
 
 def render(pack: Pack, fmt: str) -> bytes:
-    """The pack in one format (each file goes past `report_charts.EXPORT_OBSERVERS`)."""
+    """The pack in one format (each file goes past `chart_files.EXPORT_OBSERVERS`)."""
     writers = {"pdf": to_pdf, "pptx": to_pptx, "html": to_html}
     if fmt not in writers:
         raise ValueError(f"format must be one of {', '.join(PACK_FORMATS)}, not {fmt!r}")
-    return report_charts.observe(pack.file_name(fmt), writers[fmt](pack))
+    return chart_files.observe(pack.file_name(fmt), writers[fmt](pack))
 
 
 def write(pack: Pack, path: Path) -> Path:
@@ -604,6 +605,6 @@ def files(pack: Pack, formats: Sequence[str]) -> dict[str, bytes]:
         for name, data in out.items():
             archive.writestr(name, data)
         for output in pack.outputs:
-            archive.writestr(f"data/{output.file_name('xlsx')}", report_charts.export_chart(output, "xlsx"))
+            archive.writestr(f"data/{output.file_name('xlsx')}", chart_files.export_chart(output, "xlsx"))
     out[pack.file_name("zip")] = buffer.getvalue()
     return out

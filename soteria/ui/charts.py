@@ -10,7 +10,7 @@ import streamlit as st
 
 from soteria import disclosure as dc
 from soteria.charts import style as chart_style
-from soteria.outputs import registry as report_charts
+from soteria.outputs import chart_files, chart_output
 
 
 def table(published_table: dc.Published) -> None:
@@ -31,7 +31,7 @@ DOWNLOADS = (
 )
 
 
-def page_figure(output: report_charts.ChartOutput) -> go.Figure:
+def page_figure(output: chart_output.ChartOutput) -> go.Figure:
     """The figure without its in-chart title: on a page the title is a real heading (screen readers list
     headings, not SVG text) and the subtitle a caption. Built once per cached chart."""
     if "page" not in output._cache:
@@ -50,7 +50,7 @@ PAGE_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 PAGE_TITLE_PX = 80  # the title and subtitle lines an in-chart title takes
 
 
-def show_chart(output: report_charts.ChartOutput, select_key: str | None = None) -> object:
+def show_chart(output: chart_output.ChartOutput, select_key: str | None = None) -> object:
     """A chart under its title as a heading, its one-sentence summary, and one click away its data table
     (the text alternative, after disclosure control, with the symbol legend) and its downloads: PNG, SVG
     and PDF from the export server, CSV and Excel of the published table. Every download is made only
@@ -77,13 +77,13 @@ def show_chart(output: report_charts.ChartOutput, select_key: str | None = None)
                     label,
                     data=_download(output, fmt),
                     file_name=output.file_name(fmt),
-                    mime=report_charts.EXPORT_FORMATS[fmt],
+                    mime=chart_files.EXPORT_FORMATS[fmt],
                     on_click="ignore",
                     key=f"download-{output.stem}-{fmt}",
                 )
     return event
 
 
-def _download(output: report_charts.ChartOutput, fmt: str) -> Callable[[], bytes]:
+def _download(output: chart_output.ChartOutput, fmt: str) -> Callable[[], bytes]:
     # Called only on click (Streamlit runs it lazily), so a page run never waits for Chromium.
-    return lambda: report_charts.export_chart(output, fmt)
+    return lambda: chart_files.export_chart(output, fmt)

@@ -16,7 +16,8 @@ from soteria.analysis import areas, compare
 from soteria.charts import tiles
 from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS
-from soteria.outputs import pack, registry
+from soteria.outputs import chart_parts, pack, published_tables, registry
+from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import selection_key
 from soteria.ui.charts import show_chart
 from soteria.ui.data import analyses, source
@@ -37,14 +38,14 @@ def tile_map(sel: compare.Selection, view: str) -> go.Figure:
     return source().memo(("tile_map", selection_key(sel), view), build)
 
 
-def chart_output(name: str, sel: compare.Selection, **options: str) -> registry.ChartOutput:
+def chart_output(name: str, sel: compare.Selection, **options: str) -> ChartOutput:
     """A registry chart (soteria.outputs.registry) for the selection, kept until the data change."""
     data = analyses()
     key = ("chart", name, selection_key(sel), tuple(sorted(options.items())))
     return source().memo(key, lambda: registry.build(name, data, sel, **options))
 
 
-def chart(name: str, sel: compare.Selection, **options: str) -> registry.ChartOutput:
+def chart(name: str, sel: compare.Selection, **options: str) -> ChartOutput:
     """Show a registry chart with its summary, published data table and downloads."""
     output = chart_output(name, sel, **options)
     show_chart(output)
@@ -66,12 +67,12 @@ def chart_block(
     control first (`disclosure.generic`), so the page, the CSV and the Excel download all agree."""
     data = analyses()
     published = table if isinstance(table, dc.Published) else dc.generic(table)
-    full = registry.chart_text(data, text.title, text.subtitle, kinds, text.notes, published, gaps=False)
+    full = chart_parts.chart_text(data, text.title, text.subtitle, kinds, text.notes, published, gaps=False)
     definition = text.subtitle or text.title
-    metadata = registry.chart_metadata(
+    metadata = chart_parts.chart_metadata(
         data, sel, text.title, summary, definition, published, kinds, index=False
     )
-    output = registry.ChartOutput(
+    output = ChartOutput(
         chart, chart, fig, published, summary, replace(full, source=full.source), metadata, sel,
         data.provenance().synthetic, (sel.start, sel.end),
     )  # fmt: skip
@@ -82,9 +83,9 @@ def published(name: str, sel: compare.Selection) -> dc.Published:
     """A page table after disclosure control: 'km_summary' or 'numbers_at_risk'."""
     data, threshold = analyses(), dc.threshold_from_env()
     if name == "km_summary":
-        return registry.km_summary_table(registry.published_km_summary(data, sel, threshold))
+        return published_tables.km_summary_table(published_tables.published_km_summary(data, sel, threshold))
     if name == "numbers_at_risk":
-        return registry.published_numbers_at_risk(data, sel, threshold)
+        return published_tables.published_numbers_at_risk(data, sel, threshold)
     raise ValueError(f"unknown table {name!r}")
 
 

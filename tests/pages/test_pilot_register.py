@@ -1,6 +1,6 @@
 import polars as pl
 
-from soteria.store import reference
+from soteria import reference
 from tests.pages.conftest import plotly_specs
 
 

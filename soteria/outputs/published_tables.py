@@ -1,0 +1,87 @@
+"""The tables behind the charts, after disclosure control: the same for a page, an export and the
+command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from soteria import disclosure as dc
+from soteria.analysis import compare
+from soteria.outputs.data import Analyses
+
+
+def published_pilot_vs_control(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
+    return dc.pilot_vs_control(data.pilot_vs_control(sel), data.per_area(sel), sel.baseline_year, threshold)
+
+
+def published_per_area(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
+    return dc.per_area(data.per_area(sel), sel.baseline_year, threshold)
+
+
+def published_charge_rate(data: Analyses, sel: compare.Selection, threshold: int) -> dc.Published:
+    return dc.charge_rate(
+        data.charge_rate(sel),
+        data.per_area(replace(sel, metric="charges")),
+        data.per_area(replace(sel, metric="charging_decisions")),
+        threshold,
+    )
+
+
+def published_km_summary(
+    data: Analyses, sel: compare.Selection, threshold: int = dc.THRESHOLD
+) -> dc.Published:
+    return dc.km_summary(data.km_summary(sel), threshold)
+
+
+def published_numbers_at_risk(
+    data: Analyses, sel: compare.Selection, threshold: int = dc.THRESHOLD
+) -> dc.Published:
+    return dc.numbers_at_risk(
+        data.numbers_at_risk(sel), published_km_summary(data, sel, threshold), threshold
+    )
+
+
+ARM_LABEL = {"pilot": "pilot areas", "control": "control areas"}
+
+
+def km_summary_table(pub: dc.Published) -> dc.Published:
+    """The published report-to-file summary as people read it: Kaplan-Meier medians while a case is open,
+    with intervals; the share of all cases filed within a year (closures competing) in per cent; withheld
+    cells still marked."""
+    f, sy = pub.frame, pub.symbols
+
+    def mark(col: str) -> pl.Series:
+        return sy.get_column(col) if col in sy.columns else pl.Series(col, [None] * f.height, pl.String)
+
+    lo, hi = f.get_column("median_lower"), f.get_column("median_upper")
+    interval = [
+        None if a is None or b is None else f"{a:.0f} to {b:.0f}" for a, b in zip(lo, hi, strict=True)
+    ]
+    frame = pl.DataFrame(
+        {
+            "Arm": f.get_column("arm").replace(ARM_LABEL),
+            "Period (report date against start)": f.get_column("period"),
+            "Cases": f.get_column("cases"),
+            "Filed": f.get_column("filed"),
+            "Closed before a file": f.get_column("closed_before_file"),
+            "Still open": f.get_column("still_open"),
+            "Median days while open (KM)": f.get_column("median_days").round(0),
+            "95% interval": pl.Series(interval, dtype=pl.String),
+            "Filed within a year, closures competing (%)": (f.get_column("filed_by_365") * 100).round(1),
+        }
+    )
+    symbols = pl.DataFrame(
+        {
+            "Cases": mark("cases"),
+            "Filed": mark("filed"),
+            "Closed before a file": mark("closed_before_file"),
+            "Still open": mark("still_open"),
+            "Median days while open (KM)": mark("median_days"),
+            "95% interval": mark("median_lower").fill_null(mark("median_upper")),
+            "Filed within a year, closures competing (%)": mark("filed_by_365"),
+        }
+    )
+    return dc.Published(frame, symbols, pub.note, ("Cases", "Filed", "Closed before a file", "Still open"))
