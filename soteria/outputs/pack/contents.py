@@ -1,0 +1,95 @@
+"""What a report pack holds: its title, caveats, method notes, findings and charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from soteria import disclosure as dc
+from soteria.analysis import compare
+from soteria.outputs.chart_output import ChartOutput
+from soteria.outputs.data import Provenance
+
+PACK_FORMATS = ("pdf", "pptx", "html")
+
+
+TITLE = "Operation Soteria pilot evaluation"
+
+
+CAVEATS = (
+    "Pilot areas are compared with control areas; a control area counts only for periods wholly before "
+    "its own pilot start, so the comparison window ends at the national rollout (10 July 2023).",
+    "Descriptive charts (volumes, rates, times) are not estimates of the pilot's effect; the evaluation's "
+    "estimates compare each pilot area with what the control areas predict for it.",
+    "London can only be compared at CPS Area level: Metropolitan Police and City of London cases belong to "
+    "both London Areas and are left out of report-to-file times at that level.",
+    "Report-to-file times are Kaplan-Meier estimates: open cases count until the extract date, so no "
+    "figure is a median of completed cases alone.",
+)
+
+
+METHOD_NOTES: tuple[tuple[str, str], ...] = (
+    (
+        "Pilot and control",
+        "The pilot group is the areas of the chosen wave(s); all their periods count. "
+        "The control group is every other area of the same kind that is not excluded, counted only for "
+        "periods wholly before its own pilot start (a quarter counts only if all three months are before "
+        "it). A period's value for an area is the sum of its months, or missing when any month is missing.",
+    ),
+    (
+        "Index",
+        "Each arm's mean per area is indexed to its own mean over the baseline year (= 100), so that "
+        "arms of different sizes and a changing control group can be compared.",
+    ),
+    (
+        "Charge rate",
+        "Charges divided by all CPS legal decisions, pooled over the arm's areas, counting an "
+        "area-period only when both counts are present.",
+    ),
+    (
+        "Report-to-file times",
+        "Kaplan-Meier estimates of the share of cases whose police file reached the "
+        "CPS by each day since the report: open cases are censored at the extract date, cases closed before "
+        "a file at closure, and control cases at their own area's start. 95% intervals are log-log Greenwood "
+        "intervals; medians are read off the curve and its band.",
+    ),
+    (
+        "Evaluation",
+        "Effects are staggered difference-in-differences estimates (Callaway and Sant'Anna) "
+        "with randomisation inference over which areas are pilots (few treated areas make cluster-robust "
+        "errors unreliable), checked by pre-start trends, synthetic controls and survival tests.",
+    ),
+    (
+        "Disclosure control",
+        dc.DisclosureNote().rule()
+        + " "
+        + dc.KM_RULE
+        + " Symbols: "
+        + "; ".join(f"{s} {d}" for s, d in dc.SYMBOLS.items())
+        + ".",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything a report pack shows, built once and written in any format."""
+
+    title: str
+    subtitle: str
+    sel: compare.Selection
+    provenance: Provenance
+    outputs: tuple[ChartOutput, ...]
+    findings: tuple[str, ...]
+    caveats: tuple[str, ...]
+    method: tuple[tuple[str, str], ...]
+    created: datetime
+
+    def file_name(self, ext: str) -> str:
+        grain = self.sel.grain.replace("_", "-")
+        return f"soteria_report_{grain}_{self.sel.start:%Y-%m}_{self.sel.end:%Y-%m}.{ext}"
+
+
+def data_line(pack: Pack) -> str:
+    kinds = ("metrics", "cases")
+    return f"{pack.provenance.source(kinds)}. Produced {pack.created:%d %B %Y %H:%M}."

@@ -1,0 +1,65 @@
+"""The pack as a PowerPoint deck: one chart per slide, the summary in the notes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+from soteria.domain import DEMO_LABEL
+from soteria.evaluation.text.words import plain
+from soteria.outputs import chart_files
+from soteria.outputs.chart_output import ChartOutput
+from soteria.outputs.pack.contents import Pack, data_line
+
+
+def to_pptx(pack: Pack, render: Callable[[ChartOutput, str], bytes] | None = None) -> bytes:
+    """The pack as a 16:9 deck: title, findings, one chart per slide (notes: summary and data notes),
+    method notes."""
+    from pptx import Presentation
+    from pptx.util import Emu, Inches, Pt
+
+    render = render or chart_files.export_chart
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    title_layout, content_layout, blank = deck.slide_layouts[0], deck.slide_layouts[1], deck.slide_layouts[6]
+
+    slide = deck.slides.add_slide(title_layout)
+    slide.shapes.title.text = pack.title
+    sub = pack.subtitle + ("\n" + DEMO_LABEL if pack.provenance.synthetic else "") + "\n" + data_line(pack)
+    slide.placeholders[1].text = sub
+    for paragraph in slide.placeholders[1].text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(16)
+
+    def bullets(title: str, items: Sequence[str], size: int = 16) -> None:
+        s = deck.slides.add_slide(content_layout)
+        s.shapes.title.text = title
+        body = s.placeholders[1]
+        body.left, body.top, body.width, body.height = Inches(0.6), Inches(1.4), Inches(12.1), Inches(5.8)
+        frame = body.text_frame
+        frame.word_wrap = True
+        for j, item in enumerate(items):
+            para = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
+            para.text = plain(item)
+            para.font.size = Pt(size)
+
+    bullets("Headline findings", pack.findings)
+    for output in pack.outputs:
+        s = deck.slides.add_slide(blank)
+        png = render(output, "png")
+        pic = s.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(0.2))
+        ratio = min(
+            (deck.slide_width - Inches(0.6)) / pic.width, (deck.slide_height - Inches(0.4)) / pic.height
+        )
+        pic.width, pic.height = Emu(int(pic.width * ratio)), Emu(int(pic.height * ratio))
+        pic.left = Emu(int((deck.slide_width - pic.width) / 2))
+        pic.top = Emu(int((deck.slide_height - pic.height) / 2))
+        pic._element.nvPicPr.cNvPr.set("descr", output.summary)  # alternative text
+        notes = [output.summary, output.text.source, output.table.note.text(), *output.table.legend()]
+        s.notes_slide.notes_text_frame.text = "\n".join(plain(n) for n in notes if n)
+    bullets("Caveats", pack.caveats, 14)
+    bullets("Method notes", [f"{h}: {t}" for h, t in pack.method], 11)
+    buffer = io.BytesIO()
+    deck.core_properties.title = pack.title
+    deck.save(buffer)
+    return buffer.getvalue()
