@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from soteria.cli.common import app
+from soteria.cli.main import app
 from soteria.config import SAMPLES_DIR
 from soteria.store import Store, archive, close_stores, open_store
 

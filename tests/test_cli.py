@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from soteria.cli.common import MAX_PROBLEMS_SHOWN, app
-from soteria.cli.main import command_names, main
+from soteria.cli.common import MAX_PROBLEMS_SHOWN
+from soteria.cli.main import app, command_names, main
 from soteria.config import SAMPLES_DIR
 from soteria.store import Store, close_stores
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from soteria.cli.common import app
-from soteria.cli.main import command_names
+from soteria.cli.main import app, command_names
 from soteria.demo.build import build_demo
 from soteria.store import Store, close_stores
 

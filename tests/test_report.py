@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 
 from soteria import disclosure as dc
 from soteria.analysis.compare import Selection
-from soteria.cli.common import app
-from soteria.cli.main import command_names
+from soteria.cli.main import app, command_names
 from soteria.domain import DEMO_LABEL
 from soteria.outputs import chart_parts
 from soteria.outputs import pack as report

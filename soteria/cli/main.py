@@ -15,6 +15,7 @@ from soteria.cli.export import export, report
 from soteria.store import close_stores
 
 REGISTERED_BY_IMPORT = (loading, safekeeping)  # their commands are decorated onto `app`
+__all__ = ["app", "command_names", "main"]
 app.command()(evaluate)
 app.command()(export)
 app.command()(report)

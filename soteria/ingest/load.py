@@ -23,12 +23,13 @@ import polars as pl
 from soteria.domain import EARLIEST_DATA
 from soteria.ingest import validation as v
 from soteria.ingest.area_names import AreaLookup
+from soteria.ingest.cells import Table
 from soteria.ingest.changes import Preview, case_changes, metric_changes
 from soteria.ingest.cjs import OPTIONAL as CJS_OPTIONAL
 from soteria.ingest.cjs import REQUIRED as CJS_REQUIRED
 from soteria.ingest.cjs import CjsChecks, prepare_cjs
 from soteria.ingest.problems import Problem, file_problem
-from soteria.ingest.readers import Table, read_table, size_reason
+from soteria.ingest.readers import read_table, size_reason
 from soteria.store import ExtractConflict, ExtractDetails, ExtractRecord, Store, archive, backups
 
 __all__ = [
