@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from soteria.ingest.validation import METRIC_KEY
+from soteria.ingest.metric_checks import METRIC_KEY
 from soteria.store import Store
 
 CASE_FIELDS = ["force_code", "reported_on", "file_submitted_on", "closed_on", "closure_reason"]

@@ -20,16 +20,8 @@ import polars as pl
 
 from soteria.domain import EARLIEST_DATA
 from soteria.ingest.periods import QUARTER_FORMS, parse_quarter
-from soteria.ingest.validation import (
-    Context,
-    Prepared,
-    also_on_rows,
-    check,
-    given,
-    on_distinct,
-    unique_key,
-    whole_or_explained,
-)
+from soteria.ingest.rule_parts import also_on_rows, given, on_distinct, unique_key, whole_or_explained
+from soteria.ingest.validation import Context, Prepared, check
 
 REQUIRED = (
     "offence_type",

@@ -21,6 +21,7 @@ import dataframely as dy
 import polars as pl
 
 from soteria.domain import EARLIEST_DATA
+from soteria.ingest import case_checks, metric_checks
 from soteria.ingest import validation as v
 from soteria.ingest.area_names import AreaLookup
 from soteria.ingest.cells import Table
@@ -67,17 +68,29 @@ KINDS: dict[str, Kind] = {
         "long",
         ("area_code", "month", "metric", "value"),
         ("missing_reason",),
-        v.prepare_metrics,
-        v.MetricChecks,
-        v.MetricValues,
+        metric_checks.prepare_metrics,
+        metric_checks.MetricChecks,
+        metric_checks.MetricValues,
     ),
     "wide": Kind(
-        "metrics", "wide", ("area_code", "month"), (), v.prepare_wide_metrics, v.MetricChecks, v.MetricValues
+        "metrics",
+        "wide",
+        ("area_code", "month"),
+        (),
+        metric_checks.prepare_wide_metrics,
+        metric_checks.MetricChecks,
+        metric_checks.MetricValues,
     ),
     "cases": Kind(
-        "cases", "cases", CASE_REQUIRED, ("as_of",), v.prepare_cases, v.CaseChecks, v.CaseTimelines
+        "cases",
+        "cases",
+        CASE_REQUIRED,
+        ("as_of",),
+        case_checks.prepare_cases,
+        case_checks.CaseChecks,
+        case_checks.CaseTimelines,
     ),
-    "cjs": Kind("cjs", "cjs", CJS_REQUIRED, CJS_OPTIONAL, prepare_cjs, CjsChecks, v.MetricValues),
+    "cjs": Kind("cjs", "cjs", CJS_REQUIRED, CJS_OPTIONAL, prepare_cjs, CjsChecks, metric_checks.MetricValues),
 }
 
 
@@ -186,7 +199,7 @@ def read_extract(
     if layout == "wide":
         wanted = [c for c in cells.columns if c != "row"]
     else:
-        area = [v.area_column(cells.columns)] if spec.name == "metrics" else []
+        area = [metric_checks.area_column(cells.columns)] if spec.name == "metrics" else []
         base = [c for c in spec.required if c != "area_code"] if area else list(spec.required)
         wanted = [*area, *base, *(c for c in spec.optional if c in cells.columns)]
     ignored = [c for c in cells.columns if c not in wanted and c != "row"]
@@ -262,7 +275,7 @@ def _as_of(
 ) -> tuple[date | None, Problem | None]:
     """The extract's as-of date, or the problem with it."""
     if spec.name == "cases":
-        in_file = v.file_as_of(cells)
+        in_file = case_checks.file_as_of(cells)
         if in_file and given and in_file != given:
             return None, file_problem(
                 file_name,
@@ -292,7 +305,7 @@ def detect_layout(columns: list[str], kind: str | None = None) -> tuple[str | No
     """The layout the columns describe (long, wide, cases, cjs), or why none fits (missing columns)."""
     found = [c for c in columns if c != "row"]
     cols = set(found)
-    area = next((c for c in v.AREA_COLUMNS if c in cols), None)
+    area = next((c for c in metric_checks.AREA_COLUMNS if c in cols), None)
     if kind in (None, "cjs") and set(CJS_REQUIRED) <= cols:
         return "cjs", ""
     if kind in (None, "cases") and set(CASE_REQUIRED) <= cols:

@@ -1,0 +1,150 @@
+"""Case timelines: the rules every case must meet, its as-of date, and the cases as stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dataframely as dy
+import polars as pl
+
+from soteria.domain import CLOSURE_REASONS
+from soteria.ingest.periods import DATE_FORMS, parse_date
+from soteria.ingest.rule_parts import (
+    also_on_rows,
+    date_or_empty,
+    given,
+    in_range,
+    normalised_word,
+    on_distinct,
+    unique_key,
+)
+from soteria.ingest.validation import Context, Prepared, check
+
+CASE_DATES = ("reported_on", "file_submitted_on", "closed_on")
+
+
+IN_RANGE = "dates must lie between 2015-01-01 and the extract's as-of date ({as_of})"
+
+
+class CaseChecks(dy.Schema):
+    row = dy.Int64()
+    case_ref = dy.String(nullable=True)
+    force_code_raw = dy.String(nullable=True)
+    force_code = dy.String(nullable=True)
+    reported_on_raw = dy.String(nullable=True)
+    reported_on = dy.Date(nullable=True)
+    file_submitted_on_raw = dy.String(nullable=True)
+    file_submitted_on = dy.Date(nullable=True)
+    closed_on_raw = dy.String(nullable=True)
+    closed_on = dy.Date(nullable=True)
+    closure_reason_raw = dy.String(nullable=True)
+    closure_reason = dy.String(nullable=True)
+    as_of_raw = dy.String(nullable=True)
+    file_as_of = dy.Date(nullable=True)
+    as_of = dy.Date()
+
+    case_ref_present = check("case_ref", "case_ref must not be empty", given("case_ref"))
+    case_ref_not_demo = check(
+        "case_ref",
+        "case_ref must not start with DEMO- (reserved for synthetic demonstration data)",
+        lambda: ~pl.col("case_ref").str.to_uppercase().str.starts_with("DEMO-"),
+    )
+    case_ref_unique = check(
+        "case_ref", "duplicate case_ref in this file", unique_key(["case_ref"]), also_on_rows(["case_ref"])
+    )
+    force_code_known = check(
+        "force_code",
+        "force_code is not a known police force area code or name",
+        lambda: pl.col("force_code").is_not_null(),
+    )
+    reported_on_present = check("reported_on", "reported_on must not be empty", given("reported_on_raw"))
+    reported_on_format = check(
+        "reported_on", f"reported_on must be {DATE_FORMS}", date_or_empty("reported_on")
+    )
+    file_submitted_on_format = check(
+        "file_submitted_on",
+        f"file_submitted_on must be {DATE_FORMS}, or empty",
+        date_or_empty("file_submitted_on"),
+    )
+    closed_on_format = check(
+        "closed_on", f"closed_on must be {DATE_FORMS}, or empty", date_or_empty("closed_on")
+    )
+    reported_on_in_range = check("reported_on", IN_RANGE, in_range("reported_on"))
+    file_submitted_on_in_range = check("file_submitted_on", IN_RANGE, in_range("file_submitted_on"))
+    closed_on_in_range = check("closed_on", IN_RANGE, in_range("closed_on"))
+    reported_before_file = check(
+        "reported_on",
+        "reported_on must be on or before file_submitted_on",
+        lambda: pl.col("reported_on") <= pl.col("file_submitted_on"),
+    )
+    reported_before_closed = check(
+        "reported_on",
+        "reported_on must be on or before closed_on",
+        lambda: pl.col("reported_on") <= pl.col("closed_on"),
+    )
+    closure_reason_known = check(
+        "closure_reason",
+        f"closure_reason must be one of {', '.join(CLOSURE_REASONS)}, or empty",
+        lambda: pl.col("closure_reason").is_in(list(CLOSURE_REASONS)),
+    )
+    closure_reason_needed = check(
+        "closure_reason",
+        "closure_reason must be given when closed_on is given",
+        lambda: pl.col("closed_on_raw").is_null() | pl.col("closure_reason").is_not_null(),
+    )
+    closed_on_needed = check(
+        "closed_on",
+        "closed_on must be given when closure_reason is given",
+        lambda: pl.col("closure_reason").is_null() | pl.col("closed_on_raw").is_not_null(),
+    )
+    as_of_format = check(
+        "as_of",
+        f"as_of must be {DATE_FORMS}",
+        lambda: pl.col("as_of_raw").is_null() | pl.col("file_as_of").is_not_null(),
+    )
+    as_of_same = check(
+        "as_of",
+        "as_of must be the same date on every row (the extract's as-of date is {as_of})",
+        lambda: pl.col("file_as_of") == pl.col("as_of"),
+    )
+
+
+class CaseTimelines(dy.Schema):
+    """A clean case extract, ready to load (case_ref is unique by the rule case_ref_unique)."""
+
+    case_ref = dy.String()
+    force_code = dy.String()
+    reported_on = dy.Date()
+    file_submitted_on = dy.Date(nullable=True)
+    closed_on = dy.Date(nullable=True)
+    closure_reason = dy.String(nullable=True)
+
+
+def file_as_of(raw: pl.DataFrame) -> date | None:
+    """The as-of date a case file gives in its as_of column (first row that has one), if any."""
+    if "as_of" not in raw.columns:
+        return None
+    found = raw.select(pl.col("as_of").drop_nulls().first()).select(parse_date(pl.col("as_of"))).item()
+    return found if isinstance(found, date) else None
+
+
+def prepare_cases(raw: pl.DataFrame, ctx: Context) -> Prepared:
+    """The check frame of a case file (text cells and `row`)."""
+    if "as_of" not in raw.columns:
+        raw = raw.with_columns(pl.lit(None, pl.String).alias("as_of"))
+    dates = []
+    for name in CASE_DATES:
+        dates += [pl.col(name).alias(f"{name}_raw"), on_distinct(raw, name, parse_date, pl.Date).alias(name)]
+    frame = raw.select(
+        "row",
+        "case_ref",
+        pl.col("force_code").alias("force_code_raw"),
+        on_distinct(raw, "force_code", lambda t: ctx.areas.code(t, "force"), pl.String).alias("force_code"),
+        *dates,
+        pl.col("closure_reason").alias("closure_reason_raw"),
+        on_distinct(raw, "closure_reason", normalised_word, pl.String).alias("closure_reason"),
+        pl.col("as_of").alias("as_of_raw"),
+        on_distinct(raw, "as_of", parse_date, pl.Date).alias("file_as_of"),
+        pl.lit(ctx.as_of).alias("as_of"),
+    )
+    return Prepared(frame)
