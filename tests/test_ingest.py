@@ -14,8 +14,9 @@ import pytest
 
 from soteria import reference
 from soteria.config import SAMPLES_DIR
-from soteria.ingest import load as ingest
-from soteria.ingest.load import Problem, commit, ingest_file, preview, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import Problem, commit, ingest_file, preview
+from soteria.ingest.parsed import MAX_PROBLEMS_KEPT
 from soteria.store import ExtractConflict, archive
 
 METRICS_HEADER = "area_code,month,metric,value\n"
@@ -221,15 +222,15 @@ def test_several_problems_in_one_row_are_each_reported_and_counted_per_rule():
 def test_problem_list_is_capped_but_counts_and_the_csv_are_complete():
     codes = AREAS["area_code"].to_list()
     months = [f"{year}-{month:02d}" for year in range(2016, 2024) for month in range(1, 13)]
-    keys = [(code, month) for code in codes for month in months][: ingest.MAX_PROBLEMS_KEPT + 200]
+    keys = [(code, month) for code in codes for month in months][: MAX_PROBLEMS_KEPT + 200]
     rows = [f"{code},{month},referrals,{i}.5" for i, (code, month) in enumerate(keys)]
     parsed = read_extract(metrics(*rows), "m.csv", AREAS, AS_OF)
-    assert len(parsed.problems) == ingest.MAX_PROBLEMS_KEPT
-    assert parsed.problem_total == ingest.MAX_PROBLEMS_KEPT + 200
+    assert len(parsed.problems) == MAX_PROBLEMS_KEPT
+    assert parsed.problem_total == MAX_PROBLEMS_KEPT + 200
     rule = "value must be a whole number of 0 or more (or empty with a missing_reason)"
-    assert parsed.problem_counts == {rule: ingest.MAX_PROBLEMS_KEPT + 200}
+    assert parsed.problem_counts == {rule: MAX_PROBLEMS_KEPT + 200}
     every = parsed.problems_csv().decode().splitlines()
-    assert len(every) == ingest.MAX_PROBLEMS_KEPT + 201 and every[0] == "file,row,column,value,rule,code"
+    assert len(every) == MAX_PROBLEMS_KEPT + 201 and every[0] == "file,row,column,value,rule,code"
 
 
 def test_size_and_row_limits_have_clear_messages(tmp_path, monkeypatch, store):

@@ -10,7 +10,8 @@ import pytest
 from soteria import reference
 from soteria.config import SAMPLES_DIR
 from soteria.ingest.cjs import CJS_METRICS, quarterly
-from soteria.ingest.load import commit, ingest_file, preview, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import commit, ingest_file, preview
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

@@ -12,7 +12,7 @@ import xlsxwriter
 
 from soteria import reference
 from soteria.ingest.area_names import AreaLookup, name_key
-from soteria.ingest.load import read_extract
+from soteria.ingest.extract import read_extract
 from soteria.ingest.readers import read_table, sheet_names
 
 AS_OF = date(2024, 9, 30)

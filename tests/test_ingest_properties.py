@@ -15,7 +15,8 @@ from soteria import reference
 from soteria.config import SAMPLES_DIR
 from soteria.domain import CLOSURE_REASONS, METRICS
 from soteria.ingest.cjs import CJS_METRICS, quarterly
-from soteria.ingest.load import commit, preview, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import commit, preview
 
 AREAS = reference.read_areas()
 AS_OF = date(2024, 9, 30)

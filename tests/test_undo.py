@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from soteria import reference
 from soteria.demo.build import build_demo
-from soteria.ingest.load import commit, ingest_file, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import commit, ingest_file
 from soteria.ingest.undo import plan_undo, undo
 from soteria.store import Store, UndoRefused
 

@@ -22,7 +22,8 @@ from soteria.cli.common import (
     holds_data,
     parse_date,
 )
-from soteria.ingest.load import KIND_NAMES, IngestResult, ingest_file
+from soteria.ingest.kinds import KIND_NAMES
+from soteria.ingest.load import IngestResult, ingest_file
 from soteria.store import Store, close_stores, open_store
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import polars as pl
 
 from soteria.ingest.changes import LAYOUT_LABELS, Preview
-from soteria.ingest.load import ParsedExtract, Progress, preview, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import preview
+from soteria.ingest.parsed import ParsedExtract, Progress
 from soteria.store import Store, archive
 
 KIND_CHOICES = {

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from soteria.config import SAMPLES_DIR
 from soteria.ingest import readers
-from soteria.ingest.load import commit, preview, read_extract
+from soteria.ingest.extract import read_extract
+from soteria.ingest.load import commit, preview
 from tests.hostile import make_hostile
 
 TIME_LIMIT = 20.0  # seconds per file, on a loaded 2-core machine

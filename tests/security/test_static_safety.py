@@ -116,7 +116,8 @@ def test_the_check_catches_values_formatted_into_sql(tmp_path) -> None:
 def test_markup_from_a_file_is_shown_as_text_on_every_page(store, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from soteria.ingest.load import commit, preview, read_extract
+    from soteria.ingest.extract import read_extract
+    from soteria.ingest.load import commit, preview
     from tests.pages.conftest import PAGE_TIMEOUT, ROOT
 
     name = "<script>alert('file')</script><img src=x onerror=alert(2)>.csv"
