@@ -17,10 +17,14 @@ ui.page_header(
 sel = ui.selection_sidebar(keep_params=("area",))
 register = ui.register().filter(pl.col("area_kind") == sel.grain)
 names = dict(zip(register["area_code"], register["area_name"], strict=True))
-options = sorted(names, key=names.get)
+options = sorted(names, key=lambda k: names[k])
 ui.address_choice("area", options, None)
 code = st.selectbox(
-    f"Area ({GRAINS[sel.grain]})", options, format_func=names.get, placeholder="Choose an area", key="area"
+    f"Area ({GRAINS[sel.grain]})",
+    options,
+    format_func=lambda k: names[k],
+    placeholder="Choose an area",
+    key="area",
 )
 if code is None:
     st.info("Choose an area above, or a tile on the [area explorer](areas), to see it here.")

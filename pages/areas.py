@@ -16,7 +16,9 @@ ui.page_header(
 sel = ui.selection_sidebar(frequency_choice=False, keep_params=("view",))
 views = list(areas.MEASURES)
 ui.address_choice("view", views, "change")
-view = st.radio("Colour the tiles by", views, format_func=areas.MEASURES.get, horizontal=True, key="view")
+view = st.radio(
+    "Colour the tiles by", views, format_func=lambda k: areas.MEASURES[k], horizontal=True, key="view"
+)
 ui.remember_choice("view", view)
 
 measure = ui.analyses().tile_measure(sel, view)
@@ -24,11 +26,11 @@ fig = ui.tile_map(sel, view)
 text = ChartText(f"{areas.MEASURES[view]}, by {GRAINS[sel.grain]}", measure.subtitle)
 names = dict(zip(measure.values["area_code"], measure.values["area_name"], strict=True))
 chosen = st.selectbox(
-    "Open an area", sorted(names, key=names.get), index=None, format_func=names.get,
+    "Open an area", sorted(names, key=lambda k: names[k]), index=None, format_func=lambda k: names[k],
     placeholder="Choose an area", help="The same as choosing its tile on the map.",
 )  # fmt: skip
 event = ui.chart_block(fig, measure.table, f"area_explorer_{view}", sel, measure.summary, text, "tiles")
-points = event.selection.points if event else []
+points = event.selection.points if event else []  # type: ignore[attr-defined]  # the chart's selection event
 code = chosen or next((p["customdata"][0] for p in points if p.get("customdata")), None)
 if code in names:
-    st.switch_page("pages/area.py", query_params={**sel.to_query_params(), "area": code})
+    st.switch_page("pages/area.py", query_params={**sel.to_query_params(), "area": str(code)})

@@ -28,7 +28,11 @@ st.caption(text.design_sentence(result))
 
 st.subheader("Before and after the start, period by period")
 outcome = st.radio(
-    "Outcome", ["referrals", "charge_rate"], format_func=text.SHORT.get, horizontal=True, key="outcome"
+    "Outcome",
+    ["referrals", "charge_rate"],
+    format_func=lambda k: text.SHORT[k],
+    horizontal=True,
+    key="outcome",
 )
 o = result.outcomes[outcome]
 spec = ui.evaluation_chart(sel, control, f"event_study/{outcome}")
@@ -41,7 +45,8 @@ st.subheader("Synthetic control, pilot area by pilot area")
 if o.synth:
     st.markdown(text.synth_overview(o))
     st.dataframe(text.synth_table(o, names), hide_index=True)
-    code = st.selectbox("Pilot area", [r.treated for r in o.synth], format_func=names.get)
+    treated = [r.treated for r in o.synth]
+    code: str = st.selectbox("Pilot area", treated, format_func=lambda k: names[k]) or treated[0]
     spec = ui.evaluation_chart(sel, control, f"synthetic/{outcome}/{code}")
     ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text)
     st.markdown("**Donor weights** (areas making up the synthetic control)")
@@ -52,7 +57,7 @@ else:
 st.subheader("Report to file")
 o = result.outcomes["report_to_file"]
 estimator = st.radio(
-    "Curves", ["aalen_johansen", "kaplan_meier"], format_func=text.ESTIMATORS.get, horizontal=True
+    "Curves", ["aalen_johansen", "kaplan_meier"], format_func=lambda k: text.ESTIMATORS[k], horizontal=True
 )
 spec = ui.evaluation_chart(sel, control, f"report_to_file/{estimator}")
 ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text, kinds=("cases",))

@@ -23,7 +23,7 @@ if table.is_empty():
 st.dataframe(table, hide_index=True)
 
 labels = {row["extract"]: views.extract_label(row) for row in table.iter_rows(named=True)}
-chosen = st.selectbox("Extract", list(labels), format_func=labels.get)
+chosen: int = st.selectbox("Extract", list(labels), format_func=lambda k: labels[k]) or next(iter(labels))
 extract = store.extract(chosen)
 assert extract is not None
 st.subheader(f"Extract {chosen}: {extract['file_name']}")

@@ -34,7 +34,7 @@ if st.button("Save changes", type="primary"):
     try:
         candidate = register.read_register_csv(upload.getvalue()) if upload else edited
     except ValueError as exc:
-        st.error(f"{upload.name}: {exc}")
+        st.error(f"{upload.name if upload else 'The register'}: {exc}")
         st.stop()
     typed, problems = register.validate(candidate, store.areas())
     if problems:

@@ -17,7 +17,7 @@ if series.is_empty():
     st.stop()
 
 measures = descriptive_charts.MEASURES
-measure = st.radio("Show", list(measures), format_func=measures.get, horizontal=True)
+measure = st.radio("Show", list(measures), format_func=lambda k: measures[k], horizontal=True)
 # Charts, tables and downloads all come from the chart registry, after disclosure control.
 ui.chart(f"{sel.metric}_pilot_vs_control", sel, measure=measure)
 

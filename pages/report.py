@@ -25,12 +25,12 @@ headlines = st.multiselect(
     "Headline findings on the cover",
     list(report.HEADLINES),
     default=list(report.HEADLINES),
-    format_func=report.HEADLINES.get,
+    format_func=lambda k: report.HEADLINES[k],
     key="report-headlines",
 )
 labels = {"pdf": "PDF", "pptx": "PowerPoint", "html": "HTML (works offline)"}
 formats = st.multiselect(
-    "Formats", list(labels), default=list(labels), format_func=labels.get, key="report-formats"
+    "Formats", list(labels), default=list(labels), format_func=lambda k: labels[k], key="report-formats"
 )
 choice = (
     ui.version(),

@@ -21,7 +21,10 @@ if "upload_message" in state:
     st.info(state.pop("upload_message"))
 upload = st.file_uploader("Extract file", type=views.FILE_TYPES, key=f"extract-upload-{state.upload_round}")
 left, middle, right = st.columns(3)
-kind = left.selectbox("Kind of extract", list(views.KIND_CHOICES), format_func=views.KIND_CHOICES.get)
+kind = (
+    left.selectbox("Kind of extract", list(views.KIND_CHOICES), format_func=lambda k: views.KIND_CHOICES[k])
+    or "detect"
+)
 as_of = middle.date_input(
     "As-of date of the extract",
     value=None,
@@ -87,14 +90,16 @@ if cancel_column.button("Cancel"):
     state.upload_message = f"Cancelled: nothing from {upload.name} was stored."
     st.rerun()
 if commit_column.button("Commit this extract", type="primary"):
-    bar = st.progress(0.8, text="Committing")
+    committing = st.progress(0.8, text="Committing")
+
+    def committed(label: str, fraction: float) -> None:
+        committing.progress(fraction, text=label)
+
     try:
-        extract_id = ingest.commit(
-            store, parsed, ui_access.current_user(), shown, lambda label, f: bar.progress(f, text=label)
-        )
+        extract_id = ingest.commit(store, parsed, ui_access.current_user(), shown, committed)
     except ingest.ExtractConflict as exc:
         st.error(str(exc))
         st.stop()
-    bar.empty()
+    committing.empty()
     st.success(f"Committed as extract {extract_id}. Every page now shows the new data.")
     st.page_link("pages/extracts.py", label="Review, download or undo it on the Extracts page")

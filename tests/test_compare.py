@@ -11,8 +11,8 @@ from soteria.analysis.compare import (
     Headline,
     Selection,
     assign_arms,
+    baseline_change,
     charge_rate_series,
-    headline,
     per_area_series,
     pilot_starts,
     pilot_vs_control,
@@ -398,7 +398,11 @@ def test_headline(frequency: str, post_from: date, post_periods: int) -> None:
         .then(15.0)
         .otherwise("value")
     )
-    h = headline(values, REGISTER, Selection(frequency=frequency))
+    h = baseline_change(
+        pilot_vs_control(values, REGISTER, Selection(frequency=frequency)),
+        pilot_starts(REGISTER, Selection(frequency=frequency)),
+        Selection(frequency=frequency),
+    )
     assert isinstance(h, Headline)
     assert (h.latest_pilot_start, h.post_period_from, h.post_period_to) == (
         date(2021, 6, 1),
@@ -415,7 +419,9 @@ def test_headline(frequency: str, post_from: date, post_periods: int) -> None:
 
 def test_headline_without_post_period() -> None:
     values = long_values(CONSTANT).filter(pl.col("month") < date(2021, 1, 1))
-    h = headline(values, REGISTER, Selection())
+    h = baseline_change(
+        pilot_vs_control(values, REGISTER, Selection()), pilot_starts(REGISTER, Selection()), Selection()
+    )
     assert h.post_periods == 0 and h.post_period_from is None and h.post_period_to is None
     assert h.pilot_change_pct is None and h.difference_pct_points is None
     assert h.pilot_baseline_mean_per_area == 30.0

@@ -78,7 +78,10 @@ def area_totals(per_area: pl.DataFrame, arms: pl.DataFrame, sel: Selection) -> p
     before = pilot & (pl.col("period") < start) & (pl.col("period") >= start.dt.offset_by("-1y")) & both
     in_base = pl.col("period").dt.year() == sel.baseline_year
     in_latest = pl.col("period").is_between(first, last)
-    ratio = lambda col: pl.col(col).filter(after).mean() / pl.col(col).filter(before).mean()  # noqa: E731
+
+    def ratio(col: str) -> pl.Expr:
+        return pl.col(col).filter(after).mean() / pl.col(col).filter(before).mean()
+
     return frame.group_by("area_code").agg(
         base_total=pl.col("value").filter(in_base).sum(),
         base_mean=pl.col("value").filter(in_base).mean(),
@@ -112,7 +115,10 @@ def tile_measure(
     window = window_text(latest_periods(per_area, sel), sel)
     metric = METRICS[sel.metric].label if sel.metric in METRICS else sel.metric
     frame = areas.join(area_totals(per_area, arms, sel), on="area_code", how="left")
-    small = lambda col: pl.col(col).is_null() | (pl.col(col) < MIN_CASES)  # noqa: E731
+
+    def small(col: str) -> pl.Expr:
+        return pl.col(col).is_null() | (pl.col(col) < MIN_CASES)
+
     has_data = pl.col("latest_mean").is_not_null()
     if measure == "change":
         raw = pl.col("latest_mean") / pl.col("base_mean") * 100 - 100
@@ -140,8 +146,11 @@ def tile_measure(
         )
         label = _signed_pct(pl.col("value"), "%")
     frame = frame.with_columns(value=pl.when(~withheld).then(raw).cast(pl.Float64))
-    missing = pl.when(has_data).then(pl.lit(CONFIDENTIAL))
-    missing = missing.otherwise(pl.lit("not in the pilot group" if measure == "effect" else "no data"))
+    missing = (
+        pl.when(has_data)
+        .then(pl.lit(CONFIDENTIAL))
+        .otherwise(pl.lit("not in the pilot group" if measure == "effect" else "no data"))
+    )
     values = frame.select(
         "area_code", "area_name", "value",
         pl.when(pl.col("value").is_not_null()).then(label).otherwise(missing).alias("label"),

@@ -301,6 +301,11 @@ def pilot_starts(register: pl.DataFrame, sel: Selection) -> list[date]:
     return sorted(arms.get_column("pilot_start").drop_nulls().unique().to_list())
 
 
+def _mean(values: pl.Series) -> float | None:
+    m = values.mean()
+    return None if m is None else float(m)  # type: ignore[arg-type]  # a Float64 column's mean
+
+
 @dataclass(frozen=True)
 class Headline:
     """Descriptive before/after change per arm; not an effect estimate (the evaluation engine does that).
@@ -325,9 +330,9 @@ class Headline:
     difference_pct_points: float | None
 
 
-def headline(values: pl.DataFrame, register: pl.DataFrame, sel: Selection) -> Headline:
-    series = pilot_vs_control(values, register, sel)
-    starts = pilot_starts(register, sel)
+def baseline_change(series: pl.DataFrame, starts: list[date], sel: Selection) -> Headline:
+    """The change in mean per area against the baseline year, per arm, from a pilot-vs-control series:
+    the raw one, or the published one (withheld cells null, so the periods they fall in are left out)."""
     latest = starts[-1] if starts else None
     wide = series.pivot(on="arm", index="period", values="mean_per_area").with_columns(
         *(pl.lit(None, pl.Float64).alias(a) for a in ARMS if a not in series["arm"])
@@ -338,18 +343,17 @@ def headline(values: pl.DataFrame, register: pl.DataFrame, sel: Selection) -> He
     base = wide.filter(pl.col("period").dt.year() == sel.baseline_year)
     stats: dict[str, float | None] = {}
     for arm in ARMS:
-        b, p = base[arm].mean(), post[arm].mean()
+        b, p = _mean(base[arm]), _mean(post[arm])
         stats[f"{arm}_baseline_mean_per_area"], stats[f"{arm}_post_mean_per_area"] = b, p
-        ok = b is not None and p is not None and b > 0  # type: ignore[operator]
-        stats[f"{arm}_change_pct"] = (p / b - 1) * 100 if ok else None  # type: ignore[operator]
+        stats[f"{arm}_change_pct"] = (p / b - 1) * 100 if b is not None and p is not None and b > 0 else None
     pilot, control = stats["pilot_change_pct"], stats["control_change_pct"]
     return Headline(
         metric=sel.metric,
         baseline_year=sel.baseline_year,
         latest_pilot_start=latest,
-        post_period_from=post["period"].min() if post.height else None,  # type: ignore[arg-type]
+        post_period_from=post["period"].min() if post.height else None,  # type: ignore[arg-type]  # a Date column
         post_period_to=_period_end(post["period"].max(), sel.months) if post.height else None,  # type: ignore[arg-type]
         post_periods=post.height,
         difference_pct_points=pilot - control if pilot is not None and control is not None else None,
-        **stats,  # type: ignore[arg-type]
+        **stats,
     )

@@ -46,7 +46,7 @@ def area_chart(frame: pl.DataFrame, area_name: str, start: date | None, text: Ch
             )  # fmt: skip
     lo, hi = frame["period"].min(), frame["period"].max()
     if start is not None:
-        cs.add_start_markers(fig, [start], lo, hi)
+        cs.add_start_markers(fig, [start], lo, hi)  # type: ignore[arg-type]  # a polars scalar
     fig.add_hline(y=100, line={"color": "#888888", "width": 1})
     fig.update_xaxes(title_text="Period", tickformat="%b %Y", showline=True, linecolor="#888888")
     fig.update_yaxes(title_text="Index (baseline year average = 100)", rangemode="tozero")

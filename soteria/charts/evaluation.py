@@ -135,7 +135,7 @@ class ChartSpec:
 def thin_steps(curves: pl.DataFrame, points: int = 300) -> pl.DataFrame:
     """At most about ``points`` rows per arm and period for drawing (the last row in each of ``points``
     equal slices of days, so every step keeps its end value); the full curve stays in the data table."""
-    span = float(curves["day"].max() or 1.0) if curves.height else 1.0
+    span = float(curves["day"].max() or 1.0) if curves.height else 1.0  # type: ignore[arg-type]  # a polars scalar
     cell = (pl.col("day") / span * points).floor()
     return (
         curves.with_columns(_cell=cell)
@@ -172,5 +172,5 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
         fig = km_chart(thin_steps(curves), t)
         # room for a legend of four long entries that wraps to two rows under the subtitle
         fig.update_layout(margin_t=int(fig.layout.margin.t) + 40, height=int(fig.layout.height) + 40)
-        return ChartSpec(fig, curves, f"report_to_file_{rest}", text.curves_summary(result.curves, rest), t)
+        return ChartSpec(fig, curves, f"report_to_file_{rest}", text.curves_summary(result.curves, rest), t)  # type: ignore[arg-type]  # set when cases exist
     raise ValueError(f"unknown chart {chart_id!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -31,7 +31,7 @@ class ChartText:
 
 def _span(frame: pl.DataFrame, col: str) -> tuple[date | None, date | None]:
     values = frame.get_column(col).drop_nulls()
-    return (values.min(), values.max()) if len(values) else (None, None)
+    return (values.min(), values.max()) if len(values) else (None, None)  # type: ignore[return-value]  # a polars scalar
 
 
 def _arm_series(
@@ -129,7 +129,7 @@ def charge_rate_chart(series: pl.DataFrame, starts: list[date], text: ChartText)
     return fig
 
 
-def _legend_key(fig: go.Figure, name: str, line: dict) -> None:
+def _legend_key(fig: go.Figure, name: str, line: dict[str, Any]) -> None:
     """A legend entry for a line style drawn as shapes (shapes have no legend of their own)."""
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip"))
 
@@ -172,7 +172,7 @@ def small_multiples_chart(
     new_traces: list[go.Scatter] = []
     trace_rows: list[int] = []
     trace_cols: list[int] = []
-    shapes: list[dict] = []
+    shapes: list[dict[str, Any]] = []
     for i, area in enumerate(areas.iter_rows(named=True)):
         r, c = divmod(i, cols)
         part = per_area.filter(pl.col("area_code") == area["area_code"]).sort("period")
@@ -191,7 +191,7 @@ def small_multiples_chart(
         ]
         shown = "Index: %{y:,.1f}" if value == "index" else "Count: %{y:,}"
         hover = f"<b>{area['area_name']}</b> ({arm})<br>%{{x|%b %Y}}<br>{shown}<extra></extra>"
-        traces = [(style.label, y, style)]
+        traces: list[tuple[str, list[Any], cs.ArmStyle | None]] = [(style.label, y, style)]
         if arm != "pilot":
             traces = [
                 ("Control area after its own start (not counted)", y, None),
@@ -271,7 +271,7 @@ def _marker_sizes(days: list[float], span: float, k: int, marks: int = 10) -> li
 def km_chart(curves: pl.DataFrame, text: ChartText) -> go.Figure:
     """Kaplan-Meier: share of cases filed with the CPS by day t, by arm and period, with 95% bands."""
     fig = cs.base_layout(go.Figure(), text.title, text.subtitle, top=120, legend_px=12)
-    span = float(curves.get_column("day").max() or 0) if curves.height else 0.0
+    span = float(curves.get_column("day").max() or 0) if curves.height else 0.0  # type: ignore[arg-type]  # a polars scalar
     lines: list[go.Scatter] = []
     for arm, style in cs.ARMS.items():
         for period, period_label in cs.PERIOD_LABELS.items():

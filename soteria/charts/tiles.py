@@ -284,7 +284,7 @@ def tile_map_chart(
                 xanchor="left",
                 xshift=-28,
             )
-    rows, cols = int(layout["row"].max()), int(layout["col"].max())
+    rows, cols = int(layout["row"].max()), int(layout["col"].max())  # type: ignore[arg-type]  # a polars scalar
     fig.update_layout(
         shapes=shapes,
         plot_bgcolor="#FFFFFF",
@@ -298,4 +298,4 @@ def tile_map_chart(
 
 
 def _height(layout: pl.DataFrame) -> int:
-    return 260 + 70 * (int(layout["row"].max()) + 1)
+    return 260 + 70 * (int(layout["row"].max()) + 1)  # type: ignore[arg-type]  # a polars scalar

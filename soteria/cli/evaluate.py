@@ -8,18 +8,23 @@ input (a bad --outcome, --grain, --control, --window-end or --exclude), 1 any ot
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from soteria.cli.common import existing_store, fail, guarded
 
+if TYPE_CHECKING:  # the heavy modules load when the command runs
+    from soteria.analysis.compare import Selection
+    from soteria.evaluation.outcome import EvaluationResult
+
 OUTCOME_CHOICES = ("referrals", "charge_rate", "report_to_file")
 
 
-def _selection(grain: str, exclude: list[str], window_end: str | None, waves: list[str]):  # noqa: ANN202
+def _selection(grain: str, exclude: list[str], window_end: str | None, waves: list[str]) -> Selection:
     """The Selection for the command, or exit 2 naming what is wrong."""
     from soteria.analysis.compare import Selection
 
@@ -31,9 +36,9 @@ def _selection(grain: str, exclude: list[str], window_end: str | None, waves: li
             end = date.fromisoformat(window_end)
         except ValueError:
             fail(f"--window-end must be a date like 2023-07-10, not {window_end!r}", 2)
-    extra = {"pilot_waves": tuple(waves)} if waves else {}
     try:
-        return Selection(grain=grain, end=end, excluded_controls=tuple(exclude), **extra)
+        sel = Selection(grain=grain, end=end, excluded_controls=tuple(exclude))
+        return replace(sel, pilot_waves=tuple(waves)) if waves else sel
     except ValueError as exc:
         fail(f"invalid choice: {exc}", 2)
 
@@ -102,7 +107,7 @@ def evaluate(
     guarded(run)
 
 
-def text_report(result) -> str:  # noqa: ANN001 - EvaluationResult, imported lazily
+def text_report(result: EvaluationResult) -> str:
     from soteria.evaluation import text as et
 
     lines = [et.plain(et.design_sentence(result))]

@@ -41,10 +41,10 @@ def demo(
     def run() -> None:
         from soteria.demo.build import DEFAULT_CASES, build_demo
 
-        options = {"cases": DEFAULT_CASES if cases is None else cases}
+        n_cases = DEFAULT_CASES if cases is None else cases
         authorise(open_store(path), "change_data")
         if not holds_data(open_store(path)):
-            summary = build_demo(open_store(path), **options)
+            summary = build_demo(open_store(path), cases=n_cases)
             typer.echo(f"Built demo database {path}: {_describe(summary)}")
             return
         if not force:
@@ -62,7 +62,7 @@ def demo(
             )
         writer = Store(fresh)
         try:
-            summary = build_demo(writer, **options)
+            summary = build_demo(writer, cases=n_cases)
         finally:
             writer.close()
         backup = path.with_name(f"{path.stem}.backup-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")

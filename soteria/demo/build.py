@@ -193,7 +193,10 @@ def build_demo(
             is_synthetic=True,
         )
         details = ExtractDetails(file_format="generated", layout=kind)
-        store.load_extract(record, details, **{"values" if kind == "metrics" else "cases": frame})
+        if kind == "metrics":
+            store.load_extract(record, details, values=frame)
+        else:
+            store.load_extract(record, details, cases=frame)
     effect = json.dumps(PILOT_EFFECT, sort_keys=True)
     store.set_meta(
         {"dataset": "demo", "demo_seed": str(seed), "demo_pilot_effect": effect, "as_of": as_of.isoformat()}

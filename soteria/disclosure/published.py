@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
+from polars.expr.whenthen import Then
 
 from soteria.disclosure.note import SYMBOLS, DisclosureNote
 
@@ -81,5 +82,5 @@ def publish(
     return Published(masked, symbols, note, tuple(counts), dict(labels or {}))
 
 
-def symbol_if(condition: pl.Expr, symbol: str) -> pl.Expr:
+def symbol_if(condition: pl.Expr, symbol: str) -> Then:
     return pl.when(condition).then(pl.lit(symbol))

@@ -13,8 +13,8 @@ Headline inference for few treated areas is randomisation inference (``inference
 and bootstrap intervals are reported alongside for comparison, not as the headline.
 """
 
-from soteria.engine.aggregate import Aggregate, aggregate
-from soteria.engine.did import ATTGT, att_gt
+from soteria.engine.aggregate import ATTGT, Aggregate, aggregate
+from soteria.engine.did import att_gt
 from soteria.engine.evaluate import OutcomeEvaluation, evaluate, evaluation_table
 from soteria.engine.inference import (
     cluster_bootstrap,

@@ -73,7 +73,9 @@ def _se(inf: np.ndarray, result: ATTGT) -> float:
     return float((q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25)))
 
 
-def _weighted(att: np.ndarray, inf: np.ndarray, groups: np.ndarray, code: np.ndarray, sizes: np.ndarray):
+def _weighted(
+    att: np.ndarray, inf: np.ndarray, groups: np.ndarray, code: np.ndarray, sizes: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Cohort-size weighted mean of items, with R's extra influence term for estimated weights."""
     pg = sizes[groups] / sizes.sum()
     total = pg.sum()

@@ -60,7 +60,7 @@ def evaluate(
     n_boot: int = 999,
     seed: int = 20190101,
     event_window: tuple[int | None, int | None] = (None, None),
-    cohorts: Sequence | None = None,
+    cohorts: Sequence[Any] | None = None,
     base_period: str = "varying",
 ) -> dict[str, OutcomeEvaluation]:
     """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``).

@@ -16,6 +16,7 @@ exactly (no grid) from the roots of the test's step function.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -97,7 +98,7 @@ def ri_core(
     x = treated * y if scale == "relative" else treated.astype(float)
     d = statistics(table(x), rows)
     lo, hi, convex = invert(s0, d, alpha)
-    diag: dict = {
+    diag: dict[str, Any] = {
         "exact": exact,
         "n_possible_assignments": n_distinct_assignments(pm.code),
         "p_value_resolution": 1 / len(rows),
@@ -149,7 +150,7 @@ def _k_to_ratio(k: float) -> float:
     return -1.0 if k == -math.inf else k / (1 - k)
 
 
-def relative_effect(panel: pl.DataFrame, *args, **kwargs) -> Estimate:
+def relative_effect(panel: pl.DataFrame, *args: Any, **kwargs: Any) -> Estimate:
     """Effect as a proportion of the counterfactual: ATT / (treated post mean - ATT); 0.25 = 25% more.
 
     Why this and not the ATT on log(1 + y): monthly referral counts per area are small with zeros, and a

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,13 +26,13 @@ import polars as pl
 
 @dataclass(frozen=True)
 class PanelMatrix:
-    units: list
+    units: list[Any]
     times: np.ndarray  # (T,) sorted period index
     y: np.ndarray  # (O, N, T) outcomes; O = number of outcome columns
     code: np.ndarray  # (N,) 0 = never treated, k = 1..K cohort index
     cohort_pos: np.ndarray  # (K + 1,) start position of each cohort; entry 0 (never) = T
     cohort_time: np.ndarray  # (K + 1,) first_treat value of each cohort; entry 0 = 0
-    dropped: list  # units dropped because treated at or before the first period
+    dropped: list[Any]  # units dropped because treated at or before the first period
     target: np.ndarray | None = None  # (K + 1,) cohorts whose effects are estimated; None = all started
 
     @property
@@ -71,7 +72,7 @@ def to_matrix(
     outcome: str | Sequence[str],
     first_treat: str,
     drop_incomplete: bool = False,
-    cohorts: Sequence | None = None,
+    cohorts: Sequence[Any] | None = None,
 ) -> PanelMatrix:
     """Pivot a long panel into a :class:`PanelMatrix` (validating balance and the start dates)."""
     outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
@@ -80,7 +81,7 @@ def to_matrix(
     if df.select(pl.struct(unit, time).is_duplicated().any()).item():
         raise ValueError(f"panel has more than one row for some ({unit}, {time}) pairs")
     per_unit = df.group_by(unit).agg(pl.col(first_treat).fill_null(0).n_unique().alias("k"))
-    if per_unit["k"].max() > 1:
+    if per_unit.select(pl.col("k").max()).item() > 1:
         bad = per_unit.filter(pl.col("k") > 1)[unit].to_list()[:5]
         raise ValueError(f"{first_treat} must be constant within a unit; it varies for {bad}")
     times = np.sort(df[time].unique().to_numpy())

@@ -10,6 +10,8 @@ than those of randomly chosen "pilots", which casts doubt on parallel trends.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -66,7 +68,9 @@ def many_statistics(phis: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.nda
     return out
 
 
-def pretrend_core(pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events, rows, exact: bool) -> TestResult:
+def pretrend_core(
+    pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events: Any, rows: Any, exact: bool
+) -> TestResult:
     if phis.shape[0] == 0:
         return TestResult(float("nan"), 0, float("nan"), "randomisation pre-trend test (no pre-periods)")
     coefs = many_statistics(phis, y, rows)
@@ -108,7 +112,14 @@ def pretrend_test(
     return pretrend_core(pm, pm.y[0], phis, events, rows, exact)
 
 
-def event_study_band(pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events, rows, alpha: float = 0.05):
+def event_study_band(
+    pm: PanelMatrix,
+    y: np.ndarray,
+    phis: np.ndarray,
+    events: np.ndarray,
+    rows: np.ndarray,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
     """Randomisation band for every event-study coefficient.
 
     ``placebo_lower``/``placebo_upper``: the central 1 - alpha range of the coefficient over re-assignments

@@ -14,9 +14,11 @@ time), not by jittering.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from soteria.engine.results import Estimate, TestResult
@@ -37,7 +39,7 @@ class EventTable:
         return self.d1 + self.d2
 
 
-def event_table(days, event, cause: int = 1, competing: bool = True) -> EventTable:
+def event_table(days: ArrayLike, event: ArrayLike, cause: int = 1, competing: bool = True) -> EventTable:
     """Counts at each distinct time; with ``competing=False`` other causes count as censored."""
     days = np.asarray(days, dtype=float)
     event = np.asarray(event, dtype=np.int64)
@@ -82,7 +84,9 @@ def _band(s: np.ndarray, green: np.ndarray, z: float, conf_type: str) -> tuple[n
     return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=0.0)
 
 
-def kaplan_meier(days, event, alpha: float = 0.05, conf_type: str = "log-log") -> pl.DataFrame:
+def kaplan_meier(
+    days: ArrayLike, event: ArrayLike, alpha: float = 0.05, conf_type: str = "log-log"
+) -> pl.DataFrame:
     """KM curve of time to the event (``event == 1``; anything else censors) with pointwise bands.
 
     ``conf_type="log-log"`` is lifelines' default band; ``"log"`` is R ``survfit``'s default.
@@ -116,7 +120,7 @@ def value_at(curve: pl.DataFrame, day: float, column: str) -> float | None:
     return float(curve[column][i]) if i >= 0 else 0.0
 
 
-def numbers_at_risk(days, times) -> np.ndarray:
+def numbers_at_risk(days: ArrayLike, times: ArrayLike) -> np.ndarray:
     """Cases still under observation (no event, not censored) just before each of ``times``."""
     d = np.sort(np.asarray(days, dtype=float))
     return len(d) - np.searchsorted(d, np.asarray(times, dtype=float), side="left")
@@ -127,7 +131,7 @@ def _first_below(time: np.ndarray, curve: np.ndarray, level: float = 0.5) -> flo
     return float(time[hit[0]]) if hit.size else float("inf")
 
 
-def km_median(days, event, alpha: float = 0.05, conf_type: str = "log-log") -> Estimate:
+def km_median(days: ArrayLike, event: ArrayLike, alpha: float = 0.05, conf_type: str = "log-log") -> Estimate:
     """KM median (first time S(t) <= 0.5) with the Brookmeyer-Crowley style interval read off the band;
     ``inf`` means "not reached" (fewer than half had the event by the last follow-up)."""
     km = kaplan_meier(days, event, alpha, conf_type)
@@ -143,7 +147,7 @@ def km_median(days, event, alpha: float = 0.05, conf_type: str = "log-log") -> E
     )
 
 
-def _factorise(groups) -> tuple[list, np.ndarray]:
+def _factorise(groups: ArrayLike | pl.Series) -> tuple[list[Any], np.ndarray]:
     """Distinct labels (sorted) and each row's label index; strings go through polars (fast)."""
     arr = groups.to_numpy() if isinstance(groups, pl.Series) and groups.dtype.is_numeric() else groups
     if not isinstance(arr, pl.Series):
@@ -155,7 +159,7 @@ def _factorise(groups) -> tuple[list, np.ndarray]:
     return arr.unique().sort().to_list(), (arr.rank("dense") - 1).cast(pl.Int64).to_numpy()
 
 
-def logrank_test(days, event, groups) -> TestResult:
+def logrank_test(days: ArrayLike, event: ArrayLike, groups: ArrayLike | pl.Series) -> TestResult:
     """Log-rank test that the hazard of ``event == 1`` is equal across groups (k >= 2; others censor)."""
     days = np.asarray(days, dtype=float)
     ev = np.asarray(event) == 1
@@ -188,7 +192,9 @@ def logrank_test(days, event, groups) -> TestResult:
     )
 
 
-def cumulative_incidence(days, event, cause: int = 1, alpha: float = 0.05) -> pl.DataFrame:
+def cumulative_incidence(
+    days: ArrayLike, event: ArrayLike, cause: int = 1, alpha: float = 0.05
+) -> pl.DataFrame:
     """Aalen-Johansen cumulative incidence of ``cause`` with other events competing.
 
     Variance: delta method (Greenwood type, as in Collett and lifelines), O(n) by prefix sums;
@@ -226,7 +232,9 @@ def cumulative_incidence(days, event, cause: int = 1, alpha: float = 0.05) -> pl
     )
 
 
-def restricted_mean(days, event, tau: float, closure: str = "competing", alpha: float = 0.05) -> Estimate:
+def restricted_mean(
+    days: ArrayLike, event: ArrayLike, tau: float, closure: str = "competing", alpha: float = 0.05
+) -> Estimate:
     """Restricted mean time to file up to ``tau`` days: E[min(T_file, tau)].
 
     ``closure="competing"`` (default): a case closed before any file is never filed, so it counts as

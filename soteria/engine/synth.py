@@ -30,7 +30,7 @@ class Predictor:
     """A predictor: ``op`` (mean) of ``variable`` over ``times`` (missing values skipped, as in Synth)."""
 
     variable: str
-    times: tuple
+    times: tuple[Any, ...]
     op: str = "mean"
 
     @property
@@ -75,7 +75,9 @@ def simplex_weights(x0: np.ndarray, x1: np.ndarray, v: np.ndarray | None = None)
     return u / u.sum()
 
 
-def _nested_v(x1, x0, z1, z0) -> tuple[np.ndarray, np.ndarray, float]:
+def _nested_v(
+    x1: np.ndarray, x0: np.ndarray, z1: np.ndarray, z0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     def loss(par: np.ndarray) -> float:
         v = np.abs(par) / max(np.abs(par).sum(), 1e-300)
         w = simplex_weights(x0, x1, v)
@@ -93,7 +95,15 @@ def _nested_v(x1, x0, z1, z0) -> tuple[np.ndarray, np.ndarray, float]:
     return v, simplex_weights(x0, x1, v), float(best.fun)
 
 
-def _fit(y, pre, post, t_idx, donors, x=None, opt=None):
+def _fit(
+    y: np.ndarray,
+    pre: np.ndarray,
+    post: np.ndarray,
+    t_idx: int,
+    donors: Any,
+    x: Any = None,
+    opt: Any = None,
+) -> tuple[Any, ...]:
     """Weights and fit statistics for unit t_idx against donor rows; x = predictor matrix or None."""
     if x is None:
         w, v = simplex_weights(y[donors][:, pre].T, y[t_idx, pre]), None
@@ -116,9 +126,9 @@ def synthetic_control(
     *,
     treated: Any,
     treatment_time: Any,
-    donors: list | None = None,
+    donors: list[Any] | None = None,
     predictors: list[Predictor] | None = None,
-    optimize_times: list | None = None,
+    optimize_times: list[Any] | None = None,
     placebos: bool = True,
 ) -> SynthResult:
     """Synthetic control for one treated unit; placebo p-value = rank of its post/pre RMSPE ratio among
@@ -148,7 +158,7 @@ def synthetic_control(
 
 def wide_panel(
     panel: pl.DataFrame, unit: str, time: str, outcome: str
-) -> tuple[list, np.ndarray, np.ndarray]:
+) -> tuple[list[Any], np.ndarray, np.ndarray]:
     """Units x periods outcome matrix (NaN where a value is missing)."""
     if panel.select(pl.struct(unit, time).is_duplicated().any()).item():
         raise ValueError(f"panel has more than one row for some ({unit}, {time}) pairs")
@@ -163,7 +173,7 @@ def wide_panel(
     return units.to_list(), times.to_numpy(), y
 
 
-def _predictor(panel, unit, time, p: Predictor, units) -> np.ndarray:
+def _predictor(panel: pl.DataFrame, unit: str, time: str, p: Predictor, units: list[Any]) -> np.ndarray:
     if p.op != "mean":
         raise ValueError(f"unsupported predictor op {p.op!r}")
     sel = panel.filter(pl.col(time).cast(pl.Float64).is_in([float(t) for t in p.times]))
@@ -172,7 +182,20 @@ def _predictor(panel, unit, time, p: Predictor, units) -> np.ndarray:
     return np.array([np.nan if lookup.get(u) is None else lookup[u] for u in units], dtype=float)
 
 
-def synth_result(y, times, pre, post, t_idx, rows, units, x, opt, predictors, placebos, treatment_time):
+def synth_result(
+    y: np.ndarray,
+    times: np.ndarray,
+    pre: np.ndarray,
+    post: np.ndarray,
+    t_idx: int,
+    rows: Any,
+    units: list[Any],
+    x: Any,
+    opt: Any,
+    predictors: Any,
+    placebos: bool,
+    treatment_time: Any,
+) -> SynthResult:
     w, v, synth, gap, pre_r, post_r, ratio = _fit(y, pre, post, t_idx, rows, x, opt)
     placebo_df, p = None, None
     if placebos and len(rows) >= 2:

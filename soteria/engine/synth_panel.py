@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -15,7 +17,7 @@ def synthetic_control_panel(
     outcome: str = "outcome",
     first_treat: str = "first_treat",
     *,
-    donors: list | None = None,
+    donors: list[Any] | None = None,
     placebos: bool = True,
 ) -> list[SynthResult]:
     """Outcome-only synthetic control for every treated unit of a staggered panel (own start date each).

@@ -20,7 +20,7 @@ PRETREND_ALPHA = 0.05
 
 def control_check(ev: OutcomeEvaluation) -> Check:
     gt = ev.group_time.filter(pl.col("post"))
-    fewest = int(gt["n_control"].min()) if gt.height else 0
+    fewest = int(gt["n_control"].min()) if gt.height else 0  # type: ignore[arg-type]  # a polars scalar
     n_ctrl = ev.randomization.diagnostics["n_units"] - ev.randomization.diagnostics["n_treated_units"]
     if fewest < MIN_CONTROLS:
         return Check(

@@ -82,8 +82,8 @@ def _panel_info(panel: Panel) -> dict[str, Any]:
     times = panel.frame["time"]
     return {
         "frequency": "month" if panel.months == 1 else "quarter",
-        "first_period": index_to_date(int(times.min()), panel.months).isoformat() if times.len() else None,
-        "last_period": index_to_date(int(times.max()), panel.months).isoformat() if times.len() else None,
+        "first_period": index_to_date(int(times.min()), panel.months).isoformat() if times.len() else None,  # type: ignore[arg-type]  # a polars scalar
+        "last_period": index_to_date(int(times.max()), panel.months).isoformat() if times.len() else None,  # type: ignore[arg-type]  # a polars scalar
         "n_pilot": counts.get("pilot", 0),
         "n_control": counts.get("control", 0),
         "n_not_yet": counts.get("not_yet", 0),

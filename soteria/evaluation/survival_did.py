@@ -68,7 +68,7 @@ def rmst_did(
     return _did({k: restricted_mean(*cells[k], tau, closure, alpha) for k in cells}, tau, alpha, closure)
 
 
-def _did(rm: dict, tau: float, alpha: float, closure: str) -> Estimate:
+def _did(rm: dict[tuple[str, str], Estimate], tau: float, alpha: float, closure: str) -> Estimate:
     need = [(a, p) for a in ARMS for p in PERIODS]
     if any(k not in rm for k in need):
         raise ValueError(f"need cases in every arm x period cell; have {sorted(rm)}")
@@ -79,7 +79,7 @@ def _did(rm: dict, tau: float, alpha: float, closure: str) -> Estimate:
         ("control", "before"): 1,
     }
     est = float(sum(s * rm[k].estimate for k, s in sign.items()))
-    se = float(np.sqrt(sum(rm[k].se ** 2 for k in sign)))
+    se = float(np.sqrt(sum((rm[k].se or 0.0) ** 2 for k in sign)))
     z = float(stats.norm.ppf(1 - alpha / 2))
     p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else None
     return Estimate(

@@ -27,7 +27,7 @@ def synthetic_controls(panel: Panel, outcome: str) -> tuple[tuple[SynthResult, .
     checks, out = {}, []
     for r in results:
         pre = r.series.filter(~pl.col("post"))["treated"]
-        level = float(pre.abs().mean()) if pre.len() else float("nan")
+        level = float(pre.abs().mean()) if pre.len() else float("nan")  # type: ignore[arg-type]  # a polars scalar
         rel = r.pre_rmspe / level if level > 0 else float("inf")
         r = replace(r, diagnostics={**r.diagnostics, "relative_pre_rmspe": rel, "pre_level": level})
         out.append(r)

@@ -113,4 +113,4 @@ def tidy(
                 "too_many_rows",
             )
         ]
-    return Table(cells, fmt, **how)  # type: ignore[arg-type]
+    return Table(cells, fmt, **how)

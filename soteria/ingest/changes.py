@@ -146,8 +146,13 @@ def metric_changes(store: Store, frame: pl.DataFrame) -> tuple[dict[str, dict[st
     same = pl.col("value").eq_missing(pl.col("value_stored")) & pl.col("missing_reason").eq_missing(
         pl.col("missing_reason_stored")
     )
-    status = pl.when(pl.col("extract_id").is_null()).then(pl.lit("new"))
-    status = status.when(same).then(pl.lit("unchanged")).otherwise(pl.lit("revised"))
+    status = (
+        pl.when(pl.col("extract_id").is_null())
+        .then(pl.lit("new"))
+        .when(same)
+        .then(pl.lit("unchanged"))
+        .otherwise(pl.lit("revised"))
+    )
     joined = joined.with_columns(status.alias("status"))
     change = pl.col("value") - pl.col("value_stored")
     old = pl.col("value_stored")
@@ -191,9 +196,10 @@ def case_changes(
     joined = frame.join(stored, on="case_ref", how="left", suffix="_stored")
     exists = pl.col("force_code_stored").is_not_null()
     differs = {c: exists & ~pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in CASE_FIELDS}
-    status = pl.when(~exists).then(pl.lit("new"))
     status = (
-        status.when(pl.any_horizontal(differs.values()))
+        pl.when(~exists)
+        .then(pl.lit("new"))
+        .when(pl.any_horizontal(differs.values()))
         .then(pl.lit("changed"))
         .otherwise(pl.lit("unchanged"))
     )

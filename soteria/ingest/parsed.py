@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -33,7 +34,7 @@ class ParsedExtract:
     layout: str | None = None
     table: Table | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     all_problems: pl.DataFrame | None = field(default=None, repr=False)  # every problem, for download
     data: bytes = field(default=b"", repr=False)  # the file as uploaded (kept at commit)
 

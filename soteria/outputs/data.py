@@ -66,12 +66,12 @@ class Memo:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
+                return self._items[key]
             key_lock = self._locks.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
                 if key in self._items:
-                    return self._items[key]  # type: ignore[no-any-return]
+                    return self._items[key]
             try:
                 value = build()
             finally:  # a build that raises (or reruns a page) leaves nothing behind

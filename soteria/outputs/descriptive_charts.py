@@ -55,7 +55,10 @@ def pilot_vs_control_builder(
         subtitle = sel.describe(data.area_names(), index=measure == "index")
         text = chart_text(data, title, subtitle, ("metrics",), (CONTROL_NOTE, RAW_NOTE), table, gaps)
         fig = charts.pilot_vs_control_chart(
-            table.frame, data.pilot_starts(sel), measure, replace(text, source="", notes=())
+            table.frame,
+            data.pilot_starts(sel),
+            measure,  # type: ignore[arg-type]  # one of MEASURES: build() checks the option
+            replace(text, source="", notes=()),
         )
         summary = summaries.pilot_vs_control(table.frame, measure, label)
         definition = f"{label}: {METRICS[metric].definition} Shown as {MEASURES[measure].lower()}."

@@ -113,7 +113,7 @@ class _Renderer:
         with self._lock:
             self._stop_unlocked()
 
-    def render(self, fig: dict, opts: dict) -> bytes:
+    def render(self, fig: dict[str, Any], opts: dict[str, Any]) -> bytes:
         if not self._lock.acquire(timeout=LOCK_TIMEOUT_S):
             raise ExportUnavailable("Chart export is busy with other requests; please try again shortly.")
         try:

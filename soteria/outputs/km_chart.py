@@ -48,7 +48,7 @@ def km_chart(data: Analyses, sel: compare.Selection, options: dict[str, Any]) ->
     title = "Share of cases with a file at the CPS, by days since report"
     kind = "CPS Areas" if sel.grain == "cps_area" else "police force areas"
     subtitle = "Cases reported: " + sel.describe(data.area_names(), index=False, frequency=False)
-    notes = (
+    notes: tuple[str, ...] = (
         "Kaplan-Meier estimates: open cases count until the extract date; cases closed before a file "
         "are censored at closure; cases are followed only until their own area's start when reported "
         "before it.",

@@ -62,7 +62,7 @@ class ReferenceTables(Connection):
 
     def user_roles(self) -> dict[str, str]:
         """identity -> role, from the role table."""
-        return dict(self._rows("SELECT identity, role FROM user_roles"))  # type: ignore[arg-type]
+        return dict(self._rows("SELECT identity, role FROM user_roles"))
 
     def role_list(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM user_roles ORDER BY identity")
@@ -87,7 +87,7 @@ class ReferenceTables(Connection):
         return True
 
     def meta(self) -> dict[str, str]:
-        return dict(self._rows("SELECT key, value FROM meta"))  # type: ignore[arg-type]
+        return dict(self._rows("SELECT key, value FROM meta"))
 
     def set_meta(self, values: dict[str, str]) -> None:
         with self._transaction() as cur:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -37,7 +38,7 @@ class Access:
         return auth.can(self.role, action)
 
 
-def _secret_section(name: str) -> Mapping | None:
+def _secret_section(name: str) -> Mapping[str, Any] | None:
     try:
         return st.secrets[name] if name in st.secrets else None
     except Exception:  # no secrets.toml at all: Streamlit raises rather than answering "no"
@@ -62,9 +63,9 @@ def access() -> Access:
     """The identity and role of this session's user (read fresh on every run: a revoked role applies
     at once)."""
     if not sign_in_configured():
-        identity = auth.cli_identity()
-        role = auth.resolve_role(identity, store().user_roles(), _role_config(), signed_in=False)
-        return Access(identity, role, sign_in=False)
+        local = auth.cli_identity()
+        role = auth.resolve_role(local, store().user_roles(), _role_config(), signed_in=False)
+        return Access(local, role, sign_in=False)
     if not st.user.is_logged_in:
         return Access(None, None, sign_in=True)
     claims = st.user.to_dict()
@@ -94,7 +95,7 @@ def sign_in_page() -> None:
         "to continue."
     )
     if st.button("Sign in", type="primary", key="sign-in"):
-        st.login(_login_provider())  # type: ignore[arg-type]
+        st.login(_login_provider())
     st.stop()
 
 

@@ -59,7 +59,7 @@ def show_chart(output: chart_output.ChartOutput, select_key: str | None = None) 
     if output.text.subtitle:
         st.caption(output.text.subtitle)
     options = {"on_select": "rerun", "selection_mode": "points", "key": select_key} if select_key else {}
-    event = st.plotly_chart(
+    event = st.plotly_chart(  # type: ignore[call-overload]  # on_select given only with a key
         page_figure(output), config=PAGE_CHART_CONFIG, theme=None, alt=output.summary, **options
     )
     st.caption(output.summary)

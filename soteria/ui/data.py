@@ -42,24 +42,24 @@ class StreamlitSource:
         return self.memo(key, lambda: at_version(self.data_version, read))
 
     def register(self) -> pl.DataFrame:
-        return self._read(("register",), store().pilot_register)  # type: ignore[no-any-return]
+        return self._read(("register",), store().pilot_register)
 
     def values(self, grain: str) -> pl.DataFrame:
         read = lambda: store().metric_values(list(METRICS), grain)  # noqa: E731
-        return self._read(("values", grain), read)  # type: ignore[no-any-return]
+        return self._read(("values", grain), read)
 
     def cases(self) -> pl.DataFrame:
-        return self._read(("cases",), store().cases)  # type: ignore[no-any-return]
+        return self._read(("cases",), store().cases)
 
     def force_cps_area(self) -> pl.DataFrame:
-        return self._read(("force_cps_area",), store().force_cps_area)  # type: ignore[no-any-return]
+        return self._read(("force_cps_area",), store().force_cps_area)
 
     def provenance(self) -> Provenance:
-        return self._read(("provenance",), lambda: Provenance.of(store()))  # type: ignore[no-any-return]
+        return self._read(("provenance",), lambda: Provenance.of(store()))
 
     def coverage(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
         read = lambda: (store().data_span(), store().latest_extract())  # noqa: E731
-        return self._read(("coverage",), read)  # type: ignore[no-any-return]
+        return self._read(("coverage",), read)
 
 
 def source() -> StreamlitSource:

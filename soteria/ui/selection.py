@@ -107,7 +107,7 @@ def selection_sidebar(
         excluded = st.multiselect(
             "Exclude from the control group",
             list(names),
-            format_func=names.get,
+            format_func=lambda c: names.get(c, c),
             help="For example Areas that ran their own improvement work (CPS South East, CPS Wessex).",
             key="excluded_controls",
         )
@@ -115,8 +115,8 @@ def selection_sidebar(
         sel = compare.Selection(
             grain=grain,
             metric=metric,
-            start=period[0],
-            end=period[1],
+            start=period[0],  # type: ignore[index]  # a range slider gives two dates
+            end=period[1],  # type: ignore[index]
             frequency=frequency,
             pilot_waves=tuple(pilot_waves),
             excluded_controls=tuple(excluded),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
 from soteria.config import database_path
 from soteria.demo.build import ensure_demo
 from soteria.store import StorageError, Store, open_store
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="Preparing the database (first start builds the demo data)...")
@@ -51,7 +54,7 @@ def pin_version() -> None:
     st.session_state[_PINNED] = store().data_version()
 
 
-def at_version(data_version: str, read: Callable[[], object]):  # noqa: ANN202 - returns what read returns
+def at_version(data_version: str, read: Callable[[], T]) -> T:
     """Run read on one consistent snapshot of the store that is exactly data_version. If the data changed
     since this page run began, the run starts again on the new version: nothing is cached under a
     version it does not belong to, and no page run mixes two versions."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from soteria.domain import MIN_CASES
 from soteria.evaluation.checks import MIN_CONTROLS
 from soteria.evaluation.outcome import EvaluationResult
-from soteria.evaluation.run import MIN_CASES
 from soteria.evaluation.synthetic import SYNTH_MAX_RELATIVE_RMSPE
 from soteria.evaluation.text.sentences import SHORT
 

@@ -17,6 +17,7 @@ from soteria.evaluation.text.words import number, p_is, p_text
 def event_study_frame(o: OutcomeResult) -> pl.DataFrame:
     """The chart's data: event time, the period it is, the estimate and its randomisation interval."""
     band = o.evaluation.event_band
+    assert band is not None, "an outcome evaluated for the event study has its band"
     months = 1 if o.info.get("frequency") == "month" else 3
     first = index_to_date(_first_start(o, months), months)
     return band.select(
@@ -54,6 +55,7 @@ def event_axis(o: OutcomeResult) -> str:
 
 def event_study_summary(o: OutcomeResult) -> str:
     band = o.evaluation.event_band
+    assert band is not None, "an outcome evaluated for the event study has its band"
     pre = band.filter(pl.col("event_time") < 0)
     post = band.filter(pl.col("event_time") >= 0)
     outside = pre.filter((pl.col("ri_lower") > 0) | (pl.col("ri_upper") < 0)).height
@@ -63,7 +65,7 @@ def event_study_summary(o: OutcomeResult) -> str:
         f"Difference between pilot areas and what the control areas predict, in {event_unit(o)}, each "
         f"{step[:-1]} before and after the start, against the mean of the {base} {step} before it: "
         f"{outside} of {pre.height} {step} before the start have a 95% interval that excludes zero; after "
-        f"the start the estimates average {number(post['att'].mean(), 1, True)}."
+        f"the start the estimates average {number(float(post['att'].mean() or 0.0), 1, True)}."  # type: ignore[arg-type]  # a polars scalar
     )
 
 
@@ -94,7 +96,7 @@ def comparison_table(o: OutcomeResult) -> pl.DataFrame:
         for name, e, note in rows
     ]
     if tw.diagnostics.get("ri_p_value") is not None:
-        out[-1]["Note"] += f"; randomisation {p_is(tw.diagnostics['ri_p_value'])}"
+        out[-1]["Note"] = f"{out[-1]['Note']}; randomisation {p_is(tw.diagnostics['ri_p_value'])}"
     if o.outcome == "referrals" and ev.relative is not None:
         r = ev.relative
         out.insert(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from soteria.domain import MIN_CASES
 from soteria.evaluation.case_panels import HORIZON_DAYS
 from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
-from soteria.evaluation.run import MIN_CASES
 from soteria.evaluation.text.words import interval, number, p_is
 
 ESTIMATORS = {
@@ -73,7 +73,7 @@ def curves_summary(curves: pl.DataFrame, estimator: str) -> str:
     c = curves.filter(pl.col("estimator") == estimator, pl.col("day") <= HORIZON_DAYS)
     parts = []
     for (arm, period), g in sorted(c.partition_by("arm", "period", as_dict=True).items()):
-        parts.append(f"{arm} areas {period}: {g['share_filed'].max():.0%}")
+        parts.append(f"{arm} areas {period}: {float(g['share_filed'].max()):.0%}")  # type: ignore[arg-type]  # a polars scalar
     what = "all cases, closures competing" if estimator == "aalen_johansen" else "closures censored"
     return f"Share of cases with a file at the CPS within a year ({what}): " + "; ".join(parts) + "."
 

@@ -27,40 +27,28 @@ HEADLINES: dict[str, str] = {
 
 
 def _referrals_change(data: Analyses, sel: compare.Selection) -> str:
-    """Mean per area after the latest pilot start against the baseline year, from the published series."""
+    """Mean per area after the latest pilot start against the baseline year, from the published series
+    (`compare.baseline_change`): withheld when any figure it rests on is."""
     sel = replace(sel, metric="referrals")
     table = published_tables.published_pilot_vs_control(data, sel, dc.threshold_from_env())
     starts = data.pilot_starts(sel)
     if not starts:
         return "Referrals: no pilot start inside the window."
-    frame = table.frame.with_columns(
-        _c=pl.lit(table.symbols.get_column("mean_per_area"))
-        if "mean_per_area" in table.symbols.columns
-        else pl.lit(None, pl.String)
-    )
-    base = frame.filter(pl.col("period").dt.year() == sel.baseline_year)
-    post = frame.filter(pl.col("period") >= starts[-1])
-    both = (
-        post.group_by("period")
-        .agg(pl.col("mean_per_area").is_not_null().all())
-        .filter(pl.col("mean_per_area"))
-    )
-    post = post.filter(pl.col("period").is_in(both.get_column("period").implode()))
-    if (pl.concat([base, post]).get_column("_c") == dc.CONFIDENTIAL).any():
+    change = compare.baseline_change(table.frame, starts, sel)
+    symbols = table.symbols.get_column("mean_per_area") if "mean_per_area" in table.symbols.columns else None
+    used = table.frame.select(
+        (pl.col("period").dt.year() == sel.baseline_year) | (pl.col("period") >= starts[-1])
+    ).to_series()
+    if symbols is not None and (symbols.filter(used) == dc.CONFIDENTIAL).any():
         return "Referrals against the baseline year: withheld under disclosure control ([c])."
-    if post.is_empty():
+    if change.post_periods == 0 or change.post_period_from is None or change.post_period_to is None:
         return "Referrals: no period after the latest start has figures for both pilot and control areas."
-    change = {}
-    for arm in ("pilot", "control"):
-        b = base.filter(pl.col("arm") == arm).get_column("mean_per_area").mean()
-        p = post.filter(pl.col("arm") == arm).get_column("mean_per_area").mean()
-        change[arm] = (p / b - 1) * 100 if b else None  # type: ignore[operator]
-    if change["pilot"] is None or change["control"] is None:
+    if change.pilot_change_pct is None or change.control_change_pct is None:
         return "Referrals against the baseline year: not available for this selection."
-    first, last = post.get_column("period").min(), post.get_column("period").max()
     return (
-        f"Referrals per area from {first:%b %Y} to {last:%b %Y}, against {sel.baseline_year}: "
-        f"{change['pilot']:+.0f}% in pilot areas and {change['control']:+.0f}% in control areas "
+        f"Referrals per area from {change.post_period_from:%b %Y} to {change.post_period_to:%b %Y}, against "
+        f"{sel.baseline_year}: {change.pilot_change_pct:+.0f}% in pilot areas and "
+        f"{change.control_change_pct:+.0f}% in control areas "
         "(a descriptive comparison, not an estimate of the pilot's effect)."
     )
 

@@ -49,7 +49,8 @@ def to_pptx(pack: Pack, render: Callable[[ChartOutput, str], bytes] | None = Non
         png = render(output, "png")
         pic = s.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(0.2))
         ratio = min(
-            (deck.slide_width - Inches(0.6)) / pic.width, (deck.slide_height - Inches(0.4)) / pic.height
+            (int(deck.slide_width or 0) - Inches(0.6)) / pic.width,
+            (int(deck.slide_height or 0) - Inches(0.4)) / pic.height,
         )
         pic.width, pic.height = Emu(int(pic.width * ratio)), Emu(int(pic.height * ratio))
         pic.left = Emu(int((deck.slide_width - pic.width) / 2))
