@@ -98,7 +98,7 @@ def test_cancel_stores_nothing_and_clears_the_upload(own_db, open_page):
 
 
 def test_a_workbook_with_several_sheets_asks_which(open_page):
-    from tests.test_ingest_formats import workbook
+    from tests.ingest.test_ingest_formats import workbook
 
     data = workbook(
         {

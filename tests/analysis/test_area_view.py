@@ -12,7 +12,7 @@ from soteria.analysis.compare import Selection, per_area_series, pilot_vs_contro
 from soteria.charts import area
 from soteria.charts.figures import ChartText
 from soteria.disclosure import per_area as publish_per_area
-from tests.test_areas import REGISTER, SEL, START, values
+from tests.analysis.test_areas import REGISTER, SEL, START, values
 
 
 def lines(area: str = "P", small_area: bool = False) -> pl.DataFrame:

@@ -1,5 +1,5 @@
-"""The corpus of bad files (tests/bad_files/, one per rule and failure mode; regenerate with
-tests/bad_files/make_corpus.py): each one, loaded with the command line, exits 2 with a message naming
+"""The corpus of bad files (tests/ingest/bad_files/, one per rule and failure mode; regenerate with
+tests/ingest/bad_files/make_corpus.py): each one, loaded with the command line, exits 2 with a message naming
 the problem, and leaves the database content exactly as it was (every table's checksum) and keeps no file.
 """
 

@@ -1,8 +1,8 @@
 """Write the corpus of bad files (one per rule and per failure mode) and manifest.json describing them.
 
-Run from the project root: .venv/bin/python tests/bad_files/make_corpus.py
+Run from the project root: .venv/bin/python tests/ingest/bad_files/make_corpus.py
 Each manifest entry: file, the extra command-line arguments, environment variables, and a piece of the
-message that must name the problem. tests/test_bad_files.py loads every file with the command line and
+message that must name the problem. tests/ingest/test_bad_files.py loads every file with the command line and
 checks exit code 2, the message, and that the database content is unchanged.
 """
 

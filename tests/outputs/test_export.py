@@ -23,7 +23,7 @@ from soteria.outputs.export import ExportUnavailable, export_file_name, figure_t
 from tests import browser_support
 from tests.browser_support import browser_test
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Police referrals: pilot vs control"
 
 
