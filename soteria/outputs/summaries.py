@@ -80,28 +80,6 @@ def headline_cards(result: EvaluationResult) -> list[Card]:
     return [effect_card(result.outcomes[k]) for k in CARD_LABELS if k in result.outcomes]
 
 
-def report_to_file_card(summary: pl.DataFrame) -> Card:
-    def median(arm: str, period: str) -> float | None:
-        row = summary.filter(pl.col("arm") == arm, pl.col("period") == period)
-        return None if row.is_empty() else row["median_days"][0]
-
-    after, before = median("pilot", "after"), median("pilot", "before")
-    sentence = (
-        f"Median time from report to file in pilot areas: {_days(before)} before the start, "
-        f"{_days(after)} after; "
-        f"control areas {_days(median('control', 'before'))} and {_days(median('control', 'after'))}. "
-        "Kaplan-Meier medians: open cases count until the extract date."
-    )
-    delta = f"{after - before:+.0f} days against before" if after is not None and before is not None else None
-    return Card(
-        "Median days, report to file (pilot, after)",
-        _days(after),
-        delta,
-        sentence,
-        "Kaplan-Meier median with open cases censored; see the Report-to-file page for intervals.",
-    )
-
-
 def pilot_vs_control(series: pl.DataFrame, measure: str, label: str) -> str:
     """One sentence describing the latest period with both arms, for the chart's text alternative."""
     wide = series.pivot(on="arm", index="period", values=measure).drop_nulls().sort("period")
@@ -120,32 +98,6 @@ def per_area(per_area: pl.DataFrame, label: str) -> str:
     arms = per_area.group_by("arm").agg(pl.col("area_code").n_unique()).sort("arm")
     counts = ", ".join(f"{n} {ARM_LABEL.get(a, a + ' areas')}" for a, n in arms.iter_rows())
     return f"{label} for each area, one panel per area ({counts}); each panel marks the area's own start."
-
-
-def report_to_file(summary: pl.DataFrame) -> str:
-    return report_to_file_card(summary).sentence
-
-
-def report_to_file_table(summary: pl.DataFrame) -> pl.DataFrame:
-    """The summary as people read it: medians with intervals, shares as percentages."""
-
-    def interval(lo: str, hi: str) -> pl.Expr:
-        text = pl.format("{} to {}", pl.col(lo).round(0).cast(pl.Int64), pl.col(hi).round(0).cast(pl.Int64))
-        return (
-            pl.when(pl.col(lo).is_not_null() & pl.col(hi).is_not_null()).then(text).otherwise(pl.lit("[x]"))
-        )
-
-    return summary.select(
-        pl.col("arm").replace_strict(ARM_LABEL).alias("Arm"),
-        pl.col("period").alias("Period (report date against start)"),
-        pl.col("cases").alias("Cases"),
-        pl.col("filed").alias("Filed"),
-        pl.col("closed_before_file").alias("Closed before a file"),
-        pl.col("still_open").alias("Still open"),
-        pl.col("median_days").round(0).alias("Median days"),
-        interval("median_lower", "median_upper").alias("95% interval"),
-        (pl.col("filed_by_365") * 100).round(1).alias("Filed within a year (%)"),
-    )
 
 
 REPORT_TO_FILE_METHOD = """
