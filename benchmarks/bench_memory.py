@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -168,20 +167,16 @@ class Sampler:
 
 
 def navigation() -> list[tuple[str, str]]:
-    """(page file, URL path) for every page in pages/ that app.py navigates to; '' for the default."""
-    app = (ROOT / "app.py").read_text()
-    pattern = r"st\.Page\(\s*[\"']pages/([\w.-]+\.py)[\"'][^)]*\)"
-    calls = {m.group(1): m.group(0) for m in re.finditer(pattern, app)}
-    out = []
+    """(page file, URL path) for every page the navigation lists (soteria/ui/navigation.py); '' for the
+    default (the first)."""
+    sys.path.insert(0, str(ROOT))
+    from soteria.ui.navigation import PAGES
+
+    listed = [path.removeprefix("pages/") for path, _, _ in PAGES]
     for path in sorted((ROOT / "pages").glob("*.py")):
-        call = calls.get(path.name)
-        if call is None:
-            print(f"note: pages/{path.name} is not in app.py's navigation; not opened")
-            continue
-        explicit = re.search(r"url_path\s*=\s*[\"']([^\"']*)[\"']", call)
-        url = "" if re.search(r"default\s*=\s*True", call) else explicit.group(1) if explicit else path.stem
-        out.append((path.name, url))
-    return out
+        if path.name not in listed:
+            print(f"note: pages/{path.name} is not in the navigation; not opened")
+    return [(name, "" if i == 0 else name.removesuffix(".py")) for i, name in enumerate(listed)]
 
 
 def free_port() -> int:

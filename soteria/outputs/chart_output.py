@@ -41,9 +41,13 @@ class ChartOutput:
     def export_figure(self) -> go.Figure:
         """The figure with its own title, subtitle, source, notes and demo label (built once; a copy of
         the page's figure, which stays as it was). Treat it as read-only."""
-        if "export" not in self._cache:
-            self._cache["export"] = charts.with_export_text(self.figure, self.text, self.synthetic)
-        return self._cache["export"]
+        return self.kept("export", lambda: charts.with_export_text(self.figure, self.text, self.synthetic))
+
+    def kept(self, key: str, build: Callable[[], go.Figure]) -> go.Figure:
+        """A figure derived from this chart, built once (the output itself is frozen and shared)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
 
 @dataclass(frozen=True)

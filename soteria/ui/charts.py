@@ -34,14 +34,16 @@ DOWNLOADS = (
 def page_figure(output: chart_output.ChartOutput) -> go.Figure:
     """The figure without its in-chart title: on a page the title is a real heading (screen readers list
     headings, not SVG text) and the subtitle a caption. Built once per cached chart."""
-    if "page" not in output._cache:
+
+    def build() -> go.Figure:
         fig = go.Figure(output.figure)
         top = fig.layout.margin.t or chart_style.BASE_MARGIN["t"]
         fig.update_layout(title=None, margin_t=max(int(top) - PAGE_TITLE_PX, 40))
         if fig.layout.legend.title.text:  # a title above the keys lets them wrap on a phone
             fig.update_layout(legend_title_side="top")
-        output._cache["page"] = fig
-    return output._cache["page"]
+        return fig
+
+    return output.kept("page", build)
 
 
 # No mode bar: downloads sit in the expander under every chart, and on a phone the bar covered the
