@@ -12,7 +12,7 @@ import polars as pl
 
 from soteria.ingest.cells import Table
 from soteria.ingest.kinds import KINDS
-from soteria.ingest.problems import Problem
+from soteria.ingest.problems import PROBLEM_SCHEMA, Problem
 
 MAX_PROBLEMS_KEPT = 1000
 
@@ -54,17 +54,7 @@ class ParsedExtract:
         """Every problem (not only the first MAX_PROBLEMS_KEPT) as CSV: file, row, column, value, rule."""
         frame = self.all_problems
         if frame is None:
-            frame = pl.DataFrame(
-                [p.__dict__ for p in self.problems],
-                schema={
-                    "file": pl.String,
-                    "row": pl.Int64,
-                    "column": pl.String,
-                    "value": pl.String,
-                    "rule": pl.String,
-                    "code": pl.String,
-                },
-            )
+            frame = pl.DataFrame([p.__dict__ for p in self.problems], schema=PROBLEM_SCHEMA)
         out = io.BytesIO()
         frame.select("file", "row", "column", "value", "rule", "code").write_csv(out)
         return out.getvalue()

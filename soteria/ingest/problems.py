@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
+# A list of problems as a frame (the downloadable CSV, the checks' output): the Problem's fields.
+PROBLEM_SCHEMA = {
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "rule": pl.String,
+    "code": pl.String,
+}
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -19,7 +19,7 @@ import dataframely as dy
 import polars as pl
 
 from soteria.ingest.area_names import AreaLookup
-from soteria.ingest.problems import Problem
+from soteria.ingest.problems import PROBLEM_SCHEMA, Problem
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,4 @@ def run_checks(
 
 
 def _no_problems() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "file": pl.String,
-            "row": pl.Int64,
-            "column": pl.String,
-            "value": pl.String,
-            "rule": pl.String,
-            "code": pl.String,
-            "summary": pl.String,
-        }
-    )
+    return pl.DataFrame(schema={**PROBLEM_SCHEMA, "summary": pl.String})
