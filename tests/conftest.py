@@ -69,3 +69,22 @@ def demo_store(tmp_path_factory) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+SMALL_DEMO_CASES = 5_000
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A read-only demo store with 5,000 cases, built once per module (the session demo has 15,000)."""
+    path = tmp_path_factory.mktemp("small-demo") / "demo.duckdb"
+    writer = Store(path)
+    try:
+        build_demo(writer, cases=SMALL_DEMO_CASES, as_of=DEMO_AS_OF)
+    finally:
+        writer.close()
+    s = Store(path, read_only=True)
+    try:
+        yield s
+    finally:
+        s.close()

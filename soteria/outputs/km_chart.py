@@ -38,7 +38,7 @@ def report_to_file_sentence(summary: dc.Published) -> str:
     return (
         f"Median time from report to file in pilot areas: {median('pilot', 'before')} before the start, "
         f"{median('pilot', 'after')} after; control areas {median('control', 'before')} and "
-        f"{median('control', 'after')}. Kaplan-Meier medians: open cases count until the extract date."
+        f"{median('control', 'after')} (Kaplan-Meier medians: open cases count until the extract date)."
     )
 
 

@@ -10,6 +10,8 @@ import polars as pl
 
 from soteria import disclosure as dc
 from soteria.analysis import compare
+from soteria.evaluation import text
+from soteria.evaluation.outcome import OutcomeResult
 from soteria.outputs.data import Analyses
 
 
@@ -85,3 +87,9 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
         }
     )
     return dc.Published(frame, symbols, pub.note, ("Cases", "Filed", "Closed before a file", "Still open"))
+
+
+def published_evaluation_survival(o: OutcomeResult, threshold: int = dc.THRESHOLD) -> dc.Published:
+    """The evaluation's report-to-file table as published: the same protection (`disclosure.km_summary`)
+    and the same labels as the Report-to-file page's."""
+    return km_summary_table(dc.km_summary(text.summary_frame(o), threshold))

@@ -50,7 +50,9 @@ class ReferenceTables(Connection):
                    SELECT now()::TIMESTAMP, ?, n.area_code, o.wave, n.wave, o.pilot_start, n.pilot_start
                    FROM new_register n LEFT JOIN pilot_register o USING (area_code)
                    WHERE o.area_code IS NULL OR o.wave IS DISTINCT FROM n.wave
-                      OR o.pilot_start IS DISTINCT FROM n.pilot_start""",
+                      OR o.pilot_start IS DISTINCT FROM n.pilot_start
+                      OR o.is_assumption IS DISTINCT FROM n.is_assumption
+                      OR o.source IS DISTINCT FROM n.source""",
                 [changed_by],
             ).fetchone()
             cur.execute("DELETE FROM pilot_register")

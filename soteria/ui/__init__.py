@@ -4,9 +4,18 @@
 Analyses at the run's version) < `selection`, `page`, `evaluation`, `figures`, `charts`.
 """
 
+from soteria.ui.charts import table as show_table
 from soteria.ui.data import analyses, area_names, data_span, is_demo, latest_extract, register, register_waves
 from soteria.ui.evaluation import answer_markdown, control_choice, evaluation, evaluation_chart
-from soteria.ui.figures import chart, chart_block, chart_output, published, report_pack, tile_map
+from soteria.ui.figures import (
+    chart,
+    chart_block,
+    chart_output,
+    evaluation_survival_table,
+    published,
+    report_pack,
+    tile_map,
+)
 from soteria.ui.page import ACCESSIBILITY_CSS, page_header
 from soteria.ui.selection import address_choice, remember_choice, selection_sidebar
 from soteria.ui.store import store, version
@@ -24,6 +33,7 @@ __all__ = [
     "data_span",
     "evaluation",
     "evaluation_chart",
+    "evaluation_survival_table",
     "is_demo",
     "latest_extract",
     "page_header",
@@ -33,6 +43,7 @@ __all__ = [
     "remember_choice",
     "report_pack",
     "selection_sidebar",
+    "show_table",
     "store",
     "tile_map",
     "version",

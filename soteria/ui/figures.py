@@ -16,6 +16,7 @@ from soteria.analysis import areas, compare
 from soteria.charts import tiles
 from soteria.charts.figures import ChartText
 from soteria.domain import GRAINS
+from soteria.evaluation.outcome import OutcomeResult
 from soteria.outputs import chart_parts, pack, published_tables, registry
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import selection_key
@@ -87,6 +88,11 @@ def published(name: str, sel: compare.Selection) -> dc.Published:
     if name == "numbers_at_risk":
         return published_tables.published_numbers_at_risk(data, sel, threshold)
     raise ValueError(f"unknown table {name!r}")
+
+
+def evaluation_survival_table(o: OutcomeResult) -> dc.Published:
+    """The evaluation's report-to-file table as published (soteria.outputs.published_tables)."""
+    return published_tables.published_evaluation_survival(o, dc.threshold_from_env())
 
 
 def report_pack(sel: compare.Selection, names: list[str], headlines: list[str]) -> pack.Pack:

@@ -34,6 +34,7 @@ from soteria.evaluation.text.survival import (
     curves_for,
     curves_summary,
     logrank_sentences,
+    summary_frame,
     survival_table,
 )
 from soteria.evaluation.text.synth import (
@@ -93,6 +94,7 @@ __all__ = [
     "secondary_sentence",
     "size_words",
     "subtitle",
+    "summary_frame",
     "survival_table",
     "synth_axis",
     "synth_for",

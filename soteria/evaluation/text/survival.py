@@ -46,6 +46,35 @@ def survival_table(o: OutcomeResult) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def summary_frame(o: OutcomeResult) -> pl.DataFrame:
+    """The evaluation's report-to-file summary in the shape of `analysis.survival.summary`, so that it is
+    published as the Report-to-file page's is (`disclosure.km_summary`: cases = filed + closed + open
+    protected as a row total; medians and shares from fewer than 10 cases withheld)."""
+    s = o.survival
+    if s is None:
+        return pl.DataFrame()
+    shares = s.incidence.pivot(on="horizon", index=["arm", "period"], values="filed")
+    by = {float(c): c for c in shares.columns if c not in ("arm", "period")}
+    small = pl.col("n") < MIN_CASES
+
+    def finite(c: str) -> pl.Expr:  # an infinite median was not reached: no figure
+        return pl.when(~small & pl.col(c).is_finite()).then(pl.col(c))
+
+    return (
+        s.medians.join(shares, on=["arm", "period"], how="left")
+        .sort(pl.col("arm") != "pilot", pl.col("period") != "before")
+        .select(
+            "arm", "period", pl.col("n").alias("cases"), "filed",
+            pl.col("closed").alias("closed_before_file"), pl.col("open").alias("still_open"),
+            finite("km_median").alias("median_days"), finite("km_lower").alias("median_lower"),
+            finite("km_upper").alias("median_upper"),
+            pl.when(~small).then(pl.col(by[90.0])).alias("filed_by_90"),
+            pl.when(~small).then(pl.col(by[HORIZON_DAYS])).alias("filed_by_365"),
+            small.alias("withheld"),
+        )
+    )  # fmt: skip
+
+
 def logrank_sentences(o: OutcomeResult) -> list[str]:
     s = o.survival
     if s is None:

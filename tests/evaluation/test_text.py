@@ -1,0 +1,245 @@
+"""The evaluation in words (soteria.evaluation.text): numbers, units and intervals as the sentences write
+them, and the sentences and tables of real runs on a small demo store."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+import pytest
+
+from soteria.analysis.compare import Selection
+from soteria.engine.results import Estimate
+from soteria.evaluation import text
+from soteria.evaluation.outcome import EvaluationResult
+from soteria.evaluation.survival_did import survival_summary
+from soteria.outputs.data import store_analyses
+from soteria.outputs.published_tables import published_evaluation_survival
+from soteria.store import Store
+
+M = text.MINUS
+EXCLUDED = ("CPS-EE", "CPS-LN", "CPS-SE")  # leaves two never-treated controls: too few
+
+
+def est(
+    e: float, lo: float, hi: float, p: float | None = 0.06, n: int | None = None, alpha: float = 0.05
+) -> Estimate:
+    return Estimate(e, lo, hi, p, "test", n_assignments=n, alpha=alpha)
+
+
+@pytest.fixture(scope="module")
+def runs(small_demo: Store) -> dict[str, EvaluationResult]:
+    data = store_analyses(small_demo)
+    return {
+        "default": data.evaluation(Selection()),
+        "fails": data.evaluation(Selection(excluded_controls=EXCLUDED), "never"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((1234.4,), "1,234"),
+        ((-3.14159, 2), f"{M}3.14"),
+        ((2.0, 0, True), "+2"),
+        ((-0.04, 1, True), "0.0"),  # rounds to zero: no sign
+        ((0.0, 1, True), "0.0"),
+        ((math.nan,), "n/a"),
+        ((math.inf,), "unbounded"),
+        ((-math.inf, 1, True), "unbounded"),
+    ],
+)
+def test_number(args: tuple[float] | tuple[float, int] | tuple[float, int, bool], expected: str) -> None:
+    assert text.number(*args) == expected
+
+
+def test_value_and_size_words_carry_the_unit_and_a_typographic_minus() -> None:
+    assert M == "\u2212"
+    assert text.value(24.4, "percent") == "+24%" and text.value(-24.4, "percent", False) == f"{M}24%"
+    assert text.value(3.74, "points") == "+3.7 points" and text.value(-3.74, "points") == f"{M}3.7 points"
+    assert text.value(-9.2, "days") == f"{M}9 days" and text.value(9.2, "days", False) == "9 days"
+    assert text.value(math.inf, "percent") == "unbounded"
+    assert (
+        text.size_words(-3.74, "points") == "3.7 percentage points"
+        and text.size_words(-24.4, "percent") == "24%"
+    )
+    assert text.plain(f"**Clear** {M}3.7 points") == "Clear -3.7 points"
+
+
+def test_interval_per_unit_and_level() -> None:
+    assert text.interval(est(31, -4.2, 67.4), "percent") == f"95% interval {M}4% to 67%"
+    assert text.interval(est(1, -4.24, 13.1), "points") == f"95% interval {M}4.2 to 13.1 points"
+    assert text.interval(est(1, -12.4, 30.2), "days") == f"95% interval {M}12 to 30 days"
+    assert text.interval(est(1, 0.5, 2.0, alpha=0.1), "points") == "90% interval 0.5 to 2.0 points"
+
+
+@pytest.mark.parametrize(
+    ("p", "shown", "said"),
+    [
+        (None, "n/a", "p = n/a"),
+        (math.nan, "n/a", "p = n/a"),
+        (0.0004, "< 0.001", "p < 0.001"),
+        (0.004, "0.004", "p = 0.004"),
+        (0.0449, "0.04", "p = 0.04"),
+        (0.5, "0.50", "p = 0.50"),
+    ],
+)
+def test_p_text_and_p_is(p: float | None, shown: str, said: str) -> None:
+    assert text.p_text(p) == shown and text.p_is(p) == said
+
+
+def test_inference_names_the_assignments_when_there_are_some() -> None:
+    assert text.inference(est(1, 0, 2, 0.06, 5001)) == "randomisation p = 0.06, 5,001 assignments"
+    assert text.inference(est(1, 0, 2, 0.0001)) == "randomisation p < 0.001"
+
+
+def test_headline_sentences_say_the_estimate_and_its_interval(runs: dict[str, EvaluationResult]) -> None:
+    for run in runs.values():
+        for o in run.outcomes.values():
+            h, sentence = o.headline, text.headline_sentence(o)
+            assert sentence.startswith(f"After the pilot began, {text.SUBJECT[o.outcome]} ")
+            more = "higher" if h.estimate > 0 else "lower"
+            assert f"{text.size_words(h.estimate, o.unit)} {more} than the control areas predict" in sentence
+            assert f"({text.interval(h, o.unit)}; {text.inference(h)})." in sentence
+    referrals = runs["default"].outcomes["referrals"]
+    assert referrals.unit == "percent" and "%" in text.headline_sentence(referrals)
+
+
+def test_verdict_sentences_match_the_verdict(runs: dict[str, EvaluationResult]) -> None:
+    outcomes = runs["default"].outcomes
+    assert {o: r.verdict for o, r in outcomes.items()} == {
+        "referrals": "clear",
+        "charge_rate": "none",
+        "report_to_file": "none",
+    }
+    clear = text.verdict_sentence(outcomes["referrals"])
+    assert clear == "**Clear evidence**: the 95% interval excludes zero and the checks on the method hold."
+    rate = outcomes["charge_rate"]
+    lo, hi = (
+        text.value(rate.headline.lower, "points", False),
+        text.value(rate.headline.upper, "points", False),
+    )
+    assert text.verdict_sentence(rate) == (
+        "**No clear difference**: the 95% interval includes zero, so the data fit no effect as well as "
+        f"effects from {lo} to {hi}."
+    )
+    untested = text.verdict_sentence(outcomes["report_to_file"])
+    assert "Not checked: Trends before the start cannot be checked" in untested
+
+
+def test_a_failing_check_is_never_called_a_finding(runs: dict[str, EvaluationResult]) -> None:
+    outcomes = runs["fails"].outcomes
+    assert {o.verdict for o in outcomes.values()} == {"fails"}
+    for o in outcomes.values():
+        sentence = text.verdict_sentence(o)
+        assert sentence.startswith("**Not a finding: assumptions fail.** Too few controls")
+        assert all(c.message in sentence for c in o.checks if c.ok is False)
+        assert "evidence" not in sentence.lower() and "Not checked" not in sentence
+        assert text.interval(o.headline, o.unit) in text.headline_sentence(o)
+
+
+def test_pretrend_and_secondary_sentences(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["referrals"]
+    assert text.pretrend_sentence(o) == next(c.message for c in o.checks if c.name == "pretrend")
+    assert text.secondary_sentence(o) == ""
+    r2f = runs["default"].outcomes["report_to_file"]
+    rm = r2f.secondary["rmst_days"]
+    sentence = text.secondary_sentence(r2f)
+    assert f"{text.number(abs(rm.estimate), 0)} days {'sooner' if rm.estimate < 0 else 'later'}" in sentence
+    assert text.interval(rm, "days") in sentence and sentence.endswith(").")
+
+
+def test_survival_table_columns_and_figures(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["report_to_file"]
+    table = text.survival_table(o)
+    counts = ["Cases", "Filed", "Closed before a file", "Still open"]
+    assert table.columns == ["Arm", "Period", *counts, text.FILED_IN_A_YEAR, text.MEDIAN_WHILE_OPEN]
+    arms = [(a, p) for a in ("Pilot areas", "Control areas") for p in ("Before", "After")]
+    assert table.select("Arm", "Period").rows() == arms
+    assert table["Cases"].to_list() == table.select(pl.sum_horizontal(counts[1:])).to_series().to_list()
+    medians = o.survival.medians if o.survival else pl.DataFrame()
+    assert table["Cases"].sum() == medians["n"].sum()
+    shares = table[text.FILED_IN_A_YEAR].to_list()
+    assert all(0 < s < 100 for s in shares) and text.survival_table(replace(o, survival=None)).is_empty()
+
+
+def test_survival_table_withholds_figures_from_fewer_than_10_cases(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["report_to_file"]
+    cells = [
+        ("pilot", "before", 6),
+        ("pilot", "after", 40),
+        ("control", "before", 40),
+        ("control", "after", 40),
+    ]
+    rows = [(arm, period, float(10 + 30 * i), i % 3) for arm, period, n in cells for i in range(n)]
+    cases = pl.DataFrame(rows, schema=["arm", "period", "days", "event"], orient="row")
+    table = text.survival_table(replace(o, survival=survival_summary(cases)))
+    small = table.filter(pl.col("Cases") < 10)
+    assert small.select("Arm", "Period", "Cases").rows() == [("Pilot areas", "Before", 6)]
+    assert small[text.FILED_IN_A_YEAR].to_list() == [None] and small[text.MEDIAN_WHILE_OPEN].to_list() == [
+        None
+    ]
+    assert table.filter(pl.col("Cases") >= 10)[text.FILED_IN_A_YEAR].null_count() == 0
+
+
+def test_the_published_survival_table_shows_no_count_from_1_to_4(small_demo: Store) -> None:
+    """The Evaluation page shows the table after disclosure control: the raw one has small counts."""
+    run = store_analyses(small_demo).evaluation(Selection(end=date(2022, 12, 31)), "never")
+    o = run.outcomes["report_to_file"]
+    columns = ["Cases", "Filed", "Closed before a file", "Still open"]
+    raw = text.survival_table(o).select(columns).to_numpy().ravel()
+    assert any(1 <= v <= 4 for v in raw)  # the selection has small cells to protect
+    published = published_evaluation_survival(o)
+    shown = published.frame.select(columns).to_numpy().ravel()
+    assert not any(v is not None and 1 <= v <= 4 for v in shown), published.frame
+    assert published.note.primary > 0 and published.legend()
+
+
+def test_design_table_lists_every_area_and_its_role(
+    runs: dict[str, EvaluationResult], small_demo: Store
+) -> None:
+    cps = small_demo.areas("cps_area")
+    for run in runs.values():
+        table = text.design_table(run)
+        assert sorted(table["Area"]) == sorted(cps["area_name"])
+        assert set(table["Part in the comparison"]) <= set(text.ROLE_WORDS.values())
+        order = list(text.ROLE_WORDS.values())
+        ranks = [order.index(r) for r in table["Part in the comparison"]]
+        assert ranks == sorted(ranks)  # pilots first, then controls, later starters, excluded, left out
+    failing = text.design_table(runs["fails"])
+    excluded = failing.filter(pl.col("Part in the comparison") == "Excluded by you")
+    assert sorted(excluded["Area"]) == ["East of England", "London North", "South East"]
+    assert set(excluded["Note"]) == {"excluded by the evaluator"}
+    left = failing.filter(pl.col("Part in the comparison") == "Left out")
+    assert left.height == 4 and set(left["Note"]) == {
+        "treated inside the window (not a never-treated control)"
+    }
+    assert text.design_sentence(runs["fails"]).endswith("; 3 excluded by you, 4 left out.")
+    assert "5 pilot areas, 5 control areas and 4 later-starting areas" in text.design_sentence(
+        runs["default"]
+    )
+
+
+def test_event_study_and_synthetic_control_texts(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["referrals"]
+    frame = text.event_study_frame(o)
+    assert frame.columns == [
+        "event_time",
+        "period",
+        "estimate",
+        "lower",
+        "upper",
+        "placebo_lower",
+        "placebo_upper",
+    ]
+    assert frame.filter(pl.col("event_time") == 0)["period"].item().isoformat() == o.info["pilot_starts"][0]
+    pre = frame.filter(pl.col("event_time") < 0).height
+    assert f"of {pre} months before the start have a 95% interval" in text.event_study_summary(o)
+    names = text.area_names(runs["default"])
+    synth = text.synth_table(o, names)
+    assert synth.height == len(o.synth) and set(synth["Pilot area"]) <= set(names.values())
+    assert set(synth["Fit"]) <= {"acceptable", "poor: not a finding"}
+    weights = text.weights_table(o.synth[0], names)
+    assert (weights["Weight (%)"] >= 0.5).all() and weights["Weight (%)"].sum() <= 100.05
