@@ -48,15 +48,14 @@ def main() -> None:
     )
     parser.add_argument("--base", required=True, help="the earlier commit to compare with")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="the benchmark: SCRIPT [ARGS] or -m MODULE")
-    args = parser.parse_args()
-    if not args.command:
+    args, command = parser.parse_known_args()  # the rest is the benchmark: SCRIPT [ARGS] or -m MODULE
+    if not command:
         parser.error("name the benchmark to run")
     with tempfile.TemporaryDirectory(prefix="soteria-base-") as tmp:
         base = export_tree(args.base, Path(tmp))
         for round_no in range(1, args.rounds + 1):
             for label, tree in (("old " + args.base, base), ("new (working tree)", ROOT)):
-                seconds, output = run(tree, args.command)
+                seconds, output = run(tree, command)
                 print(f"===== round {round_no}: {label} ({seconds:.1f} s) =====")
                 print(output.rstrip(), flush=True)
 
