@@ -21,6 +21,7 @@ from soteria.demo.build import build_demo
 from soteria.outputs import chart_files, export
 from soteria.outputs import pack as report
 from soteria.outputs import registry as report_charts
+from soteria.outputs.data import store_analyses
 from soteria.store import Store
 
 RUNS = 10
@@ -41,7 +42,7 @@ def main() -> None:
         writer = Store(db)
         build_demo(writer)
         writer.close()
-    data = report_charts.StoreData(Store(db, read_only=True))
+    data = store_analyses(Store(db, read_only=True))
     sel = Selection()
     export.stop_export_server()
     chart = report_charts.build("referrals_pilot_vs_control", data, sel)
@@ -56,7 +57,7 @@ def main() -> None:
     line(f"warm PNG export of one chart, median of {RUNS}", statistics.median(times), f"{len(png):,} bytes")
     starts = export._renderer._thread
 
-    fresh = report_charts.StoreData(Store(db, read_only=True))  # no cached computations
+    fresh = store_analyses(Store(db, read_only=True))  # no kept computations
     t0 = time.perf_counter()
     pack = report.build_pack(fresh, sel)
     built = time.perf_counter() - t0
