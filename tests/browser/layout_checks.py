@@ -6,13 +6,17 @@ failure, so a failing test can print what the browser measured.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from soteria.ui.navigation import PAGES as NAVIGATION
+
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = re.findall(r'st\.Page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text())
+
+# Every page the navigation lists (written once, in soteria/ui/navigation.py); never empty.
+PAGES = [path.removeprefix("pages/").removesuffix(".py") for path, _, _ in NAVIGATION]
+assert PAGES, "the navigation lists no page"
 LOAD = 60_000  # ms: the first page load builds the demo database
 ARTIFACTS = ROOT / "test-artifacts"
 

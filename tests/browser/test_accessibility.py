@@ -1,18 +1,21 @@
 """axe-core on every page in real Chromium: no serious or critical WCAG violation."""
 
-import re
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from soteria.ui.navigation import PAGES as NAVIGATION
 from tests.browser.conftest import wait_for_app_idle
 from tests.browser_support import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = re.findall(r'st\.Page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text())
+
+# Every page the navigation lists (written once, in soteria/ui/navigation.py); never empty.
+PAGES = [path.removeprefix("pages/").removesuffix(".py") for path, _, _ in NAVIGATION]
+assert PAGES, "the navigation lists no page"
 
 
 @pytest.mark.parametrize("name", PAGES)
