@@ -4,7 +4,7 @@ import streamlit as st
 
 from soteria import ui
 from soteria.outputs import pack as report
-from soteria.outputs import registry as report_charts
+from soteria.outputs import registry
 
 ui.page_header(
     "Report pack",
@@ -16,9 +16,9 @@ ui.page_header(
 sel = ui.selection_sidebar(metric_choice=False)
 names = st.multiselect(
     "Charts",
-    list(report_charts.CHARTS),
-    default=list(report_charts.DEFAULT_PACK),
-    format_func=lambda n: report_charts.CHARTS[n].label,
+    list(registry.CHARTS),
+    default=list(registry.DEFAULT_PACK),
+    format_func=lambda n: registry.CHARTS[n].label,
     key="report-charts",
 )
 headlines = st.multiselect(

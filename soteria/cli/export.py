@@ -131,11 +131,10 @@ def export(
     sel = selection(grain, start, end, frequency, wave, exclude, baseline_year)
 
     def run() -> None:
-        from soteria.outputs import chart_files
-        from soteria.outputs import registry as report_charts
+        from soteria.outputs import chart_files, registry
 
         try:
-            output = report_charts.build(chart, _data(ctx, sel), sel, measure=measure)
+            output = registry.build(chart, _data(ctx, sel), sel, measure=measure)
         except ValueError as exc:
             fail(f"invalid choice: {exc}", 2)
         target = out if out is not None else Path(output.file_name(fmt))

@@ -1,6 +1,6 @@
 """Snapshots of the database: one before every load and every undo, the last N kept, restore on demand.
 
-Snapshots live in `<database stem>.backups/` next to the database file (`data/soteria.store.backups/` for the
+Snapshots live in `<database stem>.backups/` next to the database file (`data/soteria.backups/` for the
 default database; git-ignored), one DuckDB file each, named `<UTC time>-<reason>.duckdb` so that names
 sort oldest to newest. The newest `SOTERIA_BACKUPS_KEEP` (default 10) are kept. A snapshot is copied
 while the store holds its write lock, after a checkpoint, so it is the database exactly as committed.

@@ -13,8 +13,7 @@ from soteria import disclosure as dc
 from soteria.analysis import compare
 from soteria.domain import DEMO_LABEL
 from soteria.evaluation.text.words import plain
-from soteria.outputs import km_chart, published_tables
-from soteria.outputs import registry as report_charts
+from soteria.outputs import km_chart, published_tables, registry
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import Analyses
 from soteria.outputs.pack.contents import CAVEATS, METHOD_NOTES, TITLE, Pack
@@ -99,9 +98,9 @@ def build_pack(
 ) -> Pack:
     """Build every chosen chart (default: the eight of DEFAULT_PACK) and the chosen findings (default:
     all), ready to write as PDF, PowerPoint or HTML. `outputs`: charts already built (a page's cache)."""
-    names = list(chart_names or report_charts.DEFAULT_PACK)
+    names = list(chart_names or registry.DEFAULT_PACK)
     if outputs is None:
-        outputs = tuple(report_charts.build(n, data, sel, **options) for n in names)
+        outputs = tuple(registry.build(n, data, sel, **options) for n in names)
     prov = data.provenance()
     caveats = list(CAVEATS)
     if prov.synthetic:
