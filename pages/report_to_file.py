@@ -1,4 +1,5 @@
-"""Report-to-file times: Kaplan-Meier share of cases filed by day t, by arm, before and after the start."""
+"""Report-to-file times: the share of all cases filed by day t (closures competing), by arm, before and after
+the start."""
 
 import streamlit as st
 
@@ -9,16 +10,17 @@ from soteria.ui import charts as ui_charts
 ui.page_header(
     "Report-to-file times",
     "Days from a rape being reported to the police until the police file reaches the CPS. Many cases are "
-    "still open or closed without a file, so these are Kaplan-Meier estimates: open cases count until "
-    "the extract date, and no figure is a median of completed cases alone.",
+    "closed without a file (no further action, the victim withdrew) and many are still open: the chart "
+    "shows the share of all reported cases with a file by each day, closures competing (open cases "
+    "count until the extract date), and no figure is a median of completed cases alone.",
 )
 sel = ui.selection_sidebar(metric_choice=False, frequency_choice=False)
-if ui.analyses().km_curves(sel).is_empty():
+if ui.analyses().filing_curves(sel).is_empty():
     st.info("No case timelines for this selection. Widen the period or choose another pilot group.")
     st.stop()
 
 # Chart, tables and downloads come from the chart registry, after disclosure control.
-ui.chart("report_to_file_km", sel)
+ui.chart("report_to_file_share_filed", sel)
 
 st.subheader("Median days from report to file")
 ui_charts.table(ui.published("km_summary", sel))

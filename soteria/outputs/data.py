@@ -203,8 +203,11 @@ class Analyses:
         build = lambda: survival.excluded_cases(src.cases(), self.register(), src.force_cps_area(), sel)  # noqa: E731
         return self._kept("excluded_cases", sel, build)
 
-    def km_curves(self, sel: compare.Selection) -> pl.DataFrame:
-        return self._kept("km_curves", sel, lambda: survival.km_curves(self.time_to_file(sel)))
+    def filing_curves(self, sel: compare.Selection, estimator: str = "aalen_johansen") -> pl.DataFrame:
+        """arm, period, day, share_filed, lower, upper, at_risk: the share of all cases filed by each day
+        (Aalen-Johansen, closures competing), or with `kaplan_meier` the share if no case were closed."""
+        build = lambda: survival.curves(self.time_to_file(sel), (estimator,)).drop("estimator")  # noqa: E731
+        return self._kept("filing_curves", sel, build, estimator)
 
     def numbers_at_risk(self, sel: compare.Selection) -> pl.DataFrame:
         return self._kept("numbers_at_risk", sel, lambda: survival.numbers_at_risk(self.time_to_file(sel)))

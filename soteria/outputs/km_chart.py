@@ -20,38 +20,57 @@ def _days(x: Any) -> str:
     return "not reached" if x is None else f"{x:,.0f} days"
 
 
-def report_to_file_sentence(summary: dc.Published) -> str:
-    frame = summary.frame.with_columns(
-        _s=pl.lit(summary.symbols.get_column("median_days"))
-        if "median_days" in summary.symbols.columns
-        else pl.lit(None)
-    )
+def report_to_file_sentence(summary: dc.Published, competing: bool = True) -> str:
+    """The chart's text alternative: the share of all cases filed within a year (closures competing), or
+    for the hypothetical curves the Kaplan-Meier medians, per arm before and after the start."""
+    column = "filed_by_365" if competing else "median_days"
+    symbols = summary.symbols.get_column(column) if column in summary.symbols.columns else None
+    frame = summary.frame.with_columns(_s=pl.lit(symbols) if symbols is not None else pl.lit(None))
 
-    def median(arm: str, period: str) -> str:
+    def figure(arm: str, period: str) -> str:
         row = frame.filter(pl.col("arm") == arm, pl.col("period") == period)
         if row.is_empty():
             return "no cases"
         if row["_s"][0] == dc.CONFIDENTIAL:
             return "withheld (fewer than 10 cases)"
-        return _days(row["median_days"][0])
+        value = row[column][0]
+        if competing:
+            return "not known (follow-up under a year)" if value is None else f"{value:.0%}"
+        return _days(value)
 
-    return (
-        f"Median time from report to file in pilot areas: {median('pilot', 'before')} before the start, "
-        f"{median('pilot', 'after')} after; control areas {median('control', 'before')} and "
-        f"{median('control', 'after')} (Kaplan-Meier medians: open cases count until the extract date)."
+    cells = (
+        f"pilot areas {figure('pilot', 'before')} before the start, {figure('pilot', 'after')} after; "
+        f"control areas {figure('control', 'before')} and {figure('control', 'after')}"
     )
+    if competing:
+        return (
+            f"Share of all reported cases with a file at the CPS within a year, closures competing: {cells}."
+        )
+    return f"Median days from report to file if no case were closed (Kaplan-Meier, hypothetical): {cells}."
 
 
 def km_chart(data: Analyses, sel: compare.Selection, options: dict[str, Any]) -> ChartOutput:
     threshold = threshold_option(options)
-    table = dc.km_curves(data.km_curves(sel))
-    title = "Share of cases with a file at the CPS, by days since report"
+    estimator = str(options.get("estimator") or "aalen_johansen")
+    table = dc.km_curves(data.filing_curves(sel, estimator))
+    competing = estimator == "aalen_johansen"
+    title = (
+        "Share of all reported cases with a file at the CPS, by days since report"
+        if competing
+        else "If no case were closed: share with a file at the CPS, by days since report (hypothetical)"
+    )
     kind = "CPS Areas" if sel.grain == "cps_area" else "police force areas"
     subtitle = "Cases reported: " + sel.describe(data.area_names(), index=False, frequency=False)
     notes: tuple[str, ...] = (
-        "Kaplan-Meier estimates: open cases count until the extract date; cases closed before a file "
-        "are censored at closure; cases are followed only until their own area's start when reported "
-        "before it.",
+        (
+            "Aalen-Johansen estimates: a case closed before a file (no further action, victim withdrawal) "
+            "is never filed, so the curves level off at the share that can still reach the CPS; "
+            if competing
+            else "Kaplan-Meier estimates treating closed cases as if they could still be filed: a "
+            "hypothetical, not the share of cases that reach the CPS; "
+        )
+        + "open cases count until the extract date; cases reported before their own area's start are "
+        "followed only until that start.",
     )
     if sel.grain == "cps_area":
         notes += (
@@ -60,14 +79,17 @@ def km_chart(data: Analyses, sel: compare.Selection, options: dict[str, Any]) ->
         )
     text = chart_text(data, title, subtitle, ("cases",), notes, table, gaps=False)
     fig = charts.km_chart(table.frame, replace(text, source="", notes=()))
-    summary = report_to_file_sentence(published_km_summary(data, sel, threshold))
+    summary = report_to_file_sentence(published_km_summary(data, sel, threshold), competing)
     definition = (
-        "Share of cases whose police file has reached the CPS by each day since the report "
-        f"({kind}; Kaplan-Meier with 95% log-log intervals)."
+        "Share of all reported cases whose police file has reached the CPS by each day since the report, "
+        f"closures competing ({kind}; Aalen-Johansen with 95% log-log intervals)."
+        if competing
+        else "Share of cases with a file by each day if no case were closed (hypothetical; "
+        f"{kind}; Kaplan-Meier with 95% log-log intervals)."
     )
     return ChartOutput(
-        "report_to_file_km",
-        "report_to_file_km",
+        "report_to_file_share_filed",
+        "report_to_file_share_filed" + ("" if competing else "_if_no_closures"),
         fig,
         table,
         summary,

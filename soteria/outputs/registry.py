@@ -40,7 +40,13 @@ def _registry() -> dict[str, ChartSpec]:
         ChartSpec("charge_rate_pilot_vs_control", "Charge rate: pilot against control", charge_rate_chart)
     )
     specs.append(
-        ChartSpec("report_to_file_km", "Report-to-file times (Kaplan-Meier)", km_chart, kinds=("cases",))
+        ChartSpec(
+            "report_to_file_share_filed",
+            "Report to file: share of all cases filed (closures competing)",
+            km_chart,
+            kinds=("cases",),
+            options={"estimator": ("aalen_johansen", "kaplan_meier")},
+        )
     )
     for metric, m in METRICS.items():
         specs.append(ChartSpec(f"{metric}_by_area", f"{m.label} by area", by_area_builder(metric)))
@@ -60,7 +66,7 @@ DEFAULT_PACK: tuple[str, ...] = (
     "charges_pilot_vs_control",
     "charge_rate_pilot_vs_control",
     "victim_withdrawals_pilot_vs_control",
-    "report_to_file_km",
+    "report_to_file_share_filed",
 )
 
 

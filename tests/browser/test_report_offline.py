@@ -13,7 +13,7 @@ def test_html_report_opens_offline_and_fetches_nothing(browser, demo_store, tmp_
     pack = report.build_pack(
         store_analyses(demo_store),
         Selection(),
-        ["referrals_pilot_vs_control", "referrals_by_area", "report_to_file_km"],
+        ["referrals_pilot_vs_control", "referrals_by_area", "report_to_file_share_filed"],
         ["report_to_file"],
     )
     path = tmp_path / "pack.html"

@@ -20,7 +20,7 @@ from soteria.store import Store
 
 SEL = Selection()
 SENTENCE = re.compile(r"[^.!?]*(?:\.\d[^.!?]*)*[.!?]")  # decimals such as 102.3 do not end a sentence
-TWO_SENTENCES = ["report_to_file_km"]  # see test_the_km_summary_is_one_sentence
+TWO_SENTENCES = ["report_to_file_share_filed"]  # see test_the_km_summary_is_one_sentence
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,9 @@ def one_sentence(text: str) -> bool:
 def test_the_registry_and_the_default_pack() -> None:
     assert len(CHARTS) == 17 and all(spec.name == name for name, spec in CHARTS.items())
     assert len(DEFAULT_PACK) == 8 == len(set(DEFAULT_PACK)) and set(DEFAULT_PACK) <= set(CHARTS)
-    assert DEFAULT_PACK[0] == "referrals_pilot_vs_control" and CHARTS["report_to_file_km"].kinds == ("cases",)
+    assert DEFAULT_PACK[0] == "referrals_pilot_vs_control" and CHARTS["report_to_file_share_filed"].kinds == (
+        "cases",
+    )
     assert CHARTS["referrals_pilot_vs_control"].options == {"measure": tuple(MEASURES)}
 
 
@@ -93,7 +95,7 @@ def test_the_summary_is_one_sentence(name: str, outputs: dict[str, ChartOutput])
 
 
 def test_the_km_summary_is_one_sentence(outputs: dict[str, ChartOutput]) -> None:
-    summary = outputs["report_to_file_km"].summary
+    summary = outputs["report_to_file_share_filed"].summary
     assert one_sentence(summary), summary
 
 

@@ -70,7 +70,7 @@ def test_registry_names_at_least_eight_charts_for_the_pack() -> None:
         "referrals_pilot_vs_control",
         "referrals_by_area",
         "charge_rate_pilot_vs_control",
-        "report_to_file_km",
+        "report_to_file_share_filed",
         "referrals_event_study",
     ):
         assert name in CHARTS
@@ -112,13 +112,13 @@ def test_file_names_say_what_the_file_is(data) -> None:
 def test_subtitles_say_the_index_only_where_there_is_one(data) -> None:
     assert "index: 2019 average = 100" in build("referrals_pilot_vs_control", data, SEL).text.subtitle
     for name, options in (
-        ("report_to_file_km", {}),
+        ("report_to_file_share_filed", {}),
         ("referrals_pilot_vs_control", {"measure": "total"}),
         ("charge_rate_pilot_vs_control", {}),
     ):
         subtitle = build(name, data, SEL, **options).text.subtitle
         assert "index" not in subtitle and "CPS Areas" in subtitle and "controls:" in subtitle
-    assert "quarterly" not in build("report_to_file_km", data, SEL).text.subtitle
+    assert "quarterly" not in build("report_to_file_share_filed", data, SEL).text.subtitle
     assert SEL.describe(index=False, frequency=False).startswith("CPS Areas, 01 Jan 2019 to 10 Jul 2023")
 
 
@@ -299,7 +299,7 @@ def test_cli_lists_charts_and_refuses_bad_input(cli_db, tmp_path: Path) -> None:
     assert listed.exit_code == 0 and all(name in listed.stdout for name in CHARTS)
     assert cli(cli_db, "export", "pie", "--out", str(tmp_path)).exit_code == 2
     assert cli(cli_db, "export", "referrals_pilot_vs_control", "--format", "gif").exit_code == 2
-    bad = cli(cli_db, "export", "report_to_file_km", "--measure", "total")
+    bad = cli(cli_db, "export", "report_to_file_share_filed", "--measure", "total")
     assert bad.exit_code == 2 and "--measure" in bad.output
     assert cli(cli_db, "export", "referrals_by_area", "--start", "2019-13-01").exit_code == 2
     assert cli(cli_db, "export", "referrals_by_area", "--exclude", "NOPE").exit_code == 2
@@ -357,7 +357,7 @@ def test_cli_report_writes_a_self_contained_html_pack(cli_db, tmp_path: Path) ->
         "--out",
         str(out),
         "--charts",
-        "referrals_pilot_vs_control,report_to_file_km",
+        "referrals_pilot_vs_control,report_to_file_share_filed",
         "--headline",
         "report_to_file",
     )

@@ -24,7 +24,7 @@ def test_report_page_offers_the_default_pack(open_page):
 def test_report_page_builds_an_html_pack_in_one_step(open_page):
     at = open_page("report")
     charts, headlines, formats = pickers(at)
-    charts.set_value(["referrals_pilot_vs_control", "report_to_file_km"])
+    charts.set_value(["referrals_pilot_vs_control", "report_to_file_share_filed"])
     headlines.set_value(["report_to_file"])
     formats.set_value(["html"])
     at.run()

@@ -23,8 +23,9 @@ CAVEATS = (
     "estimates compare each pilot area with what the control areas predict for it.",
     "London can only be compared at CPS Area level: Metropolitan Police and City of London cases belong to "
     "both London Areas and are left out of report-to-file times at that level.",
-    "Report-to-file times are Kaplan-Meier estimates: open cases count until the extract date, so no "
-    "figure is a median of completed cases alone.",
+    "Report-to-file shares are of all reported cases, closures competing (Aalen-Johansen): a case closed "
+    "without a file never reaches the CPS. Open cases count until the extract date, so no figure is a "
+    "median of completed cases alone.",
 )
 
 
@@ -48,10 +49,11 @@ METHOD_NOTES: tuple[tuple[str, str], ...] = (
     ),
     (
         "Report-to-file times",
-        "Kaplan-Meier estimates of the share of cases whose police file reached the "
-        "CPS by each day since the report: open cases are censored at the extract date, cases closed before "
-        "a file at closure, and control cases at their own area's start. 95% intervals are log-log Greenwood "
-        "intervals; medians are read off the curve and its band.",
+        "Aalen-Johansen estimates of the share of all reported cases whose police file reached the CPS by "
+        "each day since the report, closures before a file competing (they are never filed); open cases "
+        "are censored at the extract date, and a case reported before its area's start at that start. "
+        "Medians of time to file are Kaplan-Meier medians with closures censored, labelled 'while open'. "
+        "95% intervals are log-log.",
     ),
     (
         "Evaluation",

@@ -21,7 +21,7 @@ from soteria.outputs.pack.contents import CAVEATS, METHOD_NOTES, TITLE, Pack
 HEADLINES: dict[str, str] = {
     "effects": "The pilot's estimated effect on referrals, report-to-file times and the charge rate",
     "referrals_change": "Referrals per area against the baseline year, pilot and control (descriptive)",
-    "report_to_file": "Median days from report to file, before and after the start (Kaplan-Meier)",
+    "report_to_file": "Share of all cases filed within a year, before and after the start (closures compete)",
 }
 
 
