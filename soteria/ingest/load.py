@@ -114,7 +114,7 @@ def commit(
         json.dumps({**summary, "stats": parsed.stats}, default=str),
     )
     stage(progress, "Taking a backup of the database", 0.87)
-    backups.take(store, f"before load {parsed.sha256[:12]}")  # soteria/backups.py: last N kept
+    backups.take(store, f"before load {parsed.sha256[:12]}")  # soteria/store/backups.py: last N kept
     stage(progress, f"Committing {frame.height:,} rows", 0.9)
     expected = shown.data_version if shown else None
     if parsed.kind == "cases":

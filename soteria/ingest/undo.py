@@ -100,5 +100,5 @@ def undo(store: Store, extract_id: int, undone_by: str) -> dict[str, int]:
     plan = plan_undo(store, extract_id)
     if not plan.allowed:
         raise UndoRefused(plan.message)
-    backups.take(store, f"before undo {extract_id}")  # soteria/backups.py: last N kept
+    backups.take(store, f"before undo {extract_id}")  # soteria/store/backups.py: last N kept
     return store.undo_extract(extract_id, undone_by)

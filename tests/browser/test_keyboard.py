@@ -128,7 +128,7 @@ def test_tab_reaches_every_page_link_and_sidebar_control(overview_walk):
 
 # Kinds of tab stop, tested apart so that one kind's problem cannot hide another's. Page links, radio
 # options and the main region had no visible focus in Streamlit's own styles; the app's stylesheet
-# (soteria/static/accessibility.css) gives them an outline.
+# (soteria/ui/static/accessibility.css) gives them an outline.
 FOCUS_KINDS = [
     pytest.param(kind, id=kind.replace(" ", "-"))
     for kind in ("navigation link", "radio button", "main region", "other")

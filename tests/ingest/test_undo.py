@@ -1,5 +1,5 @@
 """Undo restores exactly what was stored before an extract; an older extract that later loads revised is
-refused with an explanation (see soteria/undo.py for the policy)."""
+refused with an explanation (see soteria/ingest/undo.py for the policy)."""
 
 from __future__ import annotations
 
