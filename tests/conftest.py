@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -56,12 +57,12 @@ def store(tmp_path) -> Iterator[Store]:
         s.close()
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+def _read_only_demo(folder: Path, cases: int) -> Iterator[Store]:
+    """A demo database built in folder, then opened read-only (no test can change what others see)."""
+    path = folder / "demo.duckdb"
     writer = Store(path)
     try:
-        build_demo(writer, cases=DEMO_TEST_CASES, as_of=DEMO_AS_OF)
+        build_demo(writer, cases=cases, as_of=DEMO_AS_OF)
     finally:
         writer.close()
     s = Store(path, read_only=True)
@@ -69,6 +70,11 @@ def demo_store(tmp_path_factory) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Iterator[Store]:
+    yield from _read_only_demo(tmp_path_factory.mktemp("demo"), DEMO_TEST_CASES)
 
 
 SMALL_DEMO_CASES = 5_000
@@ -77,14 +83,4 @@ SMALL_DEMO_CASES = 5_000
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A read-only demo store with 5,000 cases, built once per module (the session demo has 15,000)."""
-    path = tmp_path_factory.mktemp("small-demo") / "demo.duckdb"
-    writer = Store(path)
-    try:
-        build_demo(writer, cases=SMALL_DEMO_CASES, as_of=DEMO_AS_OF)
-    finally:
-        writer.close()
-    s = Store(path, read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
+    yield from _read_only_demo(tmp_path_factory.mktemp("small-demo"), SMALL_DEMO_CASES)
