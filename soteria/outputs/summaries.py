@@ -32,10 +32,6 @@ def _month(d: date | None) -> str:
     return d.strftime("%b %Y") if d else "n/a"
 
 
-def _days(x: float | None) -> str:
-    return "not reached" if x is None else f"{x:,.0f} days"
-
-
 CARD_LABELS = {
     "referrals": "Police referrals: pilot effect",
     "report_to_file": "Report to file: filed within a year",

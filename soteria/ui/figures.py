@@ -6,8 +6,6 @@ rerun may) and goes to the page through `ui.charts.show_chart` with its publishe
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import plotly.graph_objects as go
 import polars as pl
 
@@ -74,7 +72,7 @@ def chart_block(
         data, sel, text.title, summary, definition, published, kinds, index=False
     )
     output = ChartOutput(
-        chart, chart, fig, published, summary, replace(full, source=full.source), metadata, sel,
+        chart, chart, fig, published, summary, full, metadata, sel,
         data.provenance().synthetic, (sel.start, sel.end),
     )  # fmt: skip
     return show_chart(output, select_key)
