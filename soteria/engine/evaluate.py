@@ -19,7 +19,7 @@ from soteria.engine.did import att_gt_matrix
 from soteria.engine.inference import bootstrap_core, make_table, ri_core
 from soteria.engine.matrix import to_matrix
 from soteria.engine.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
-from soteria.engine.randomisation import assignments
+from soteria.engine.randomisation import assignment_set
 from soteria.engine.results import Estimate, TestResult, jsonable
 from soteria.engine.twfe import twfe_matrix
 
@@ -76,7 +76,7 @@ def evaluate(
         raise ValueError("no treated unit starts inside the window")
     cs = make_table(pm, "cs", control, statistic, base_period)
     tw = make_table(pm, "twfe", control, statistic)
-    rows, exact = assignments(pm.code, max_exact, n_draws, seed)
+    aset = assignment_set(pm, max_exact, n_draws, seed)
     pre_phis, pre_events = pretrend_tables(pm, control, event_window[0], base_period)
     ev_phis, ev_events = event_tables(pm, control, *event_window, base_period)
     out = {}
@@ -86,13 +86,13 @@ def evaluate(
         agg = aggregate(gt, statistic, alpha)
         dyn = aggregate(gt, "dynamic", alpha, min_e=event_window[0], max_e=event_window[1])
         grp = agg if statistic == "group" else aggregate(gt, "group", alpha)
-        ri = ri_core(pm, y, cs, rows, exact, alpha)
+        ri = ri_core(pm, y, cs, aset, alpha)
         try:
-            rel = ri_core(pm, y, cs, rows, exact, alpha, "relative")
+            rel = ri_core(pm, y, cs, aset, alpha, "relative")
         except ValueError:
             rel = None
         tw_est = twfe_matrix(pm, y, alpha)
-        tw_ri = ri_core(pm, y, tw, rows, exact, alpha)
+        tw_ri = ri_core(pm, y, tw, aset, alpha)
         tw_est = Estimate(
             **{
                 **tw_est.__dict__,
@@ -112,11 +112,11 @@ def evaluate(
             bootstrap=bootstrap_core(pm, y, cs, alpha, n_boot, seed),
             twfe=tw_est,
             pretest=gt.pretest,
-            pretest_ri=pretrend_core(pm, y, pre_phis, pre_events, rows, exact),
+            pretest_ri=pretrend_core(pm, y, pre_phis, pre_events, aset),
             event_study=dyn.table,
             by_group=grp.table,
             group_time=gt.table,
-            event_band=event_study_band(pm, y, ev_phis, ev_events, rows, alpha),
+            event_band=event_study_band(pm, y, ev_phis, ev_events, aset, alpha),
         )
     return out
 

@@ -16,6 +16,7 @@ exactly (no grid) from the roots of the test's step function.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,11 @@ import polars as pl
 
 from soteria.engine.matrix import PanelMatrix, to_matrix
 from soteria.engine.randomisation import (
+    AssignmentSet,
     Table,
-    assignments,
+    assignment_set,
     cs_table,
     invert,
-    n_distinct_assignments,
     p_value,
     statistics,
     twfe_table,
@@ -35,6 +36,12 @@ from soteria.engine.randomisation import (
 from soteria.engine.results import Estimate
 
 SCALES = ("additive", "relative")
+
+LATER_WAVES = {  # how the method line says later waves were handled (see AssignmentSet)
+    "none": "",
+    "held": "; later-wave areas keep their own start dates",
+    "imputed": "; later waves re-assigned too, the same effect imputed in every wave",
+}
 
 
 def make_table(
@@ -64,6 +71,7 @@ def randomization_inference(
     seed: int = 20190101,
     return_distribution: bool = False,
     base_period: str = "varying",
+    cohorts: Sequence[Any] | None = None,
 ) -> Estimate:
     """RI p-value (two-sided) and test-inversion interval for the Callaway-Sant'Anna aggregate
     (``statistic`` = "group", "simple" or "dynamic") or the TWFE slope (``estimator="twfe"``).
@@ -72,11 +80,13 @@ def randomization_inference(
     (C(14, 5) = 2,002), else the observed one plus ``n_draws`` random permutations (fixed ``seed``).
     ``scale="relative"`` reports the effect as a share of the counterfactual (see ``relative_effect``).
     ``base_period``: as in ``att_gt`` ("mean:12" compares with the mean of the 12 periods before the start).
+    ``cohorts``: the start periods whose effect is estimated (default all); other starts are later waves,
+    controls until their own start and handled in the re-assignments as :class:`AssignmentSet` says.
     """
-    pm = to_matrix(panel, unit, time, outcome, first_treat)
+    pm = to_matrix(panel, unit, time, outcome, first_treat, cohorts=cohorts)
     table = make_table(pm, estimator, control, statistic, base_period)
-    rows, exact = assignments(pm.code, max_exact, n_draws, seed)
-    est = ri_core(pm, pm.y[0], table, rows, exact, alpha, scale, return_distribution)
+    est = ri_core(pm, pm.y[0], table, assignment_set(pm, max_exact, n_draws, seed), alpha, scale,
+                  return_distribution)  # fmt: skip
     extra = {"statistic": statistic, "control": control, "estimator": estimator}
     return Estimate(**{**est.__dict__, "diagnostics": {**est.diagnostics, **extra}})
 
@@ -85,22 +95,23 @@ def ri_core(
     pm: PanelMatrix,
     y: np.ndarray,
     table: Table,
-    rows: np.ndarray,
-    exact: bool,
+    aset: AssignmentSet,
     alpha: float,
     scale: str = "additive",
     return_distribution: bool = False,
 ) -> Estimate:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
+    rows = aset.rows
     s0 = statistics(table(y), rows)
-    treated = pm.treated_mask()
+    treated = aset.null_mask(pm)
     x = treated * y if scale == "relative" else treated.astype(float)
     d = statistics(table(x), rows)
     lo, hi, convex = invert(s0, d, alpha)
     diag: dict[str, Any] = {
-        "exact": exact,
-        "n_possible_assignments": n_distinct_assignments(pm.code),
+        "exact": aset.exact,
+        "n_possible_assignments": aset.n_possible,
+        "later_waves": aset.later_waves,
         "p_value_resolution": 1 / len(rows),
         "n_units": pm.n_units,
         "n_treated_units": int(pm.targets[pm.code].sum()),
@@ -119,7 +130,7 @@ def ri_core(
         )
     if return_distribution:
         diag["placebo_statistics"] = s0[1:].tolist()
-    how = "exact enumeration" if exact else f"{len(rows) - 1} random permutations"
+    how = aset.how + LATER_WAVES[aset.later_waves]
     if scale == "additive":
         est = float(s0[0])
         method = f"randomisation inference ({how}); interval by test inversion, constant additive effect"

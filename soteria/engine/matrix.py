@@ -53,10 +53,13 @@ class PanelMatrix:
     def cohort_sizes(self) -> np.ndarray:
         return np.bincount(self.code, minlength=len(self.cohort_pos))
 
+    def started_mask(self) -> np.ndarray:
+        """(N, T) indicator of cells on or after the unit's own start, whichever cohort it belongs to."""
+        return np.arange(self.n_periods)[None, :] >= self.cohort_pos[self.code][:, None]
+
     def treated_mask(self) -> np.ndarray:
         """(N, T) indicator of treated cells (unit of an estimated cohort, started by the period)."""
-        started = np.arange(self.n_periods)[None, :] >= self.cohort_pos[self.code][:, None]
-        return started & self.targets[self.code][:, None]
+        return self.started_mask() & self.targets[self.code][:, None]
 
 
 def _check_columns(panel: pl.DataFrame, cols: Sequence[str]) -> None:

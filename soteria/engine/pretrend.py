@@ -17,7 +17,7 @@ import polars as pl
 
 from soteria.engine.cells import build_cells
 from soteria.engine.matrix import PanelMatrix, to_matrix
-from soteria.engine.randomisation import assignments
+from soteria.engine.randomisation import AssignmentSet, assignment_set
 from soteria.engine.results import TestResult
 
 
@@ -69,21 +69,21 @@ def many_statistics(phis: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.nda
 
 
 def pretrend_core(
-    pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events: Any, rows: Any, exact: bool
+    pm: PanelMatrix, y: np.ndarray, phis: np.ndarray, events: Any, aset: AssignmentSet
 ) -> TestResult:
     if phis.shape[0] == 0:
         return TestResult(float("nan"), 0, float("nan"), "randomisation pre-trend test (no pre-periods)")
+    rows = aset.rows
     coefs = many_statistics(phis, y, rows)
     stat = (coefs**2).mean(1)
     tol = 1e-10 * max(float(stat.max()), 1e-300)
     p = float(np.mean(stat >= stat[0] - tol))
-    how = "exact enumeration" if exact else f"{len(rows) - 1} random permutations"
     return TestResult(
         float(stat[0]),
         len(events),
         p,
-        f"randomisation pre-trend test, mean squared pre-period event-study coefficient ({how})",
-        {"n_assignments": len(rows), "event_times": [int(e) for e in events], "exact": exact},
+        f"randomisation pre-trend test, mean squared pre-period event-study coefficient ({aset.how})",
+        {"n_assignments": len(rows), "event_times": [int(e) for e in events], "exact": aset.exact},
     )
 
 
@@ -108,8 +108,7 @@ def pretrend_test(
     """
     pm = to_matrix(panel, unit, time, outcome, first_treat)
     phis, events = pretrend_tables(pm, control, min_e, base_period)
-    rows, exact = assignments(pm.code, max_exact, n_draws, seed)
-    return pretrend_core(pm, pm.y[0], phis, events, rows, exact)
+    return pretrend_core(pm, pm.y[0], phis, events, assignment_set(pm, max_exact, n_draws, seed))
 
 
 def event_study_band(
@@ -117,7 +116,7 @@ def event_study_band(
     y: np.ndarray,
     phis: np.ndarray,
     events: np.ndarray,
-    rows: np.ndarray,
+    aset: AssignmentSet,
     alpha: float = 0.05,
 ) -> pl.DataFrame:
     """Randomisation band for every event-study coefficient.
@@ -128,6 +127,7 @@ def event_study_band(
     from a large-sample formula (approximate: with real effects in the data the placebo spread is, if
     anything, too wide).
     """
+    rows = aset.rows
     coefs = many_statistics(phis, y, rows)
     obs = coefs[0]
     if len(rows) > 1:

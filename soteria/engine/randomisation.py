@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -47,6 +48,58 @@ def assignments(code: np.ndarray, max_exact: int, n_draws: int, seed: int) -> tu
     rng = np.random.default_rng(seed)
     draws = rng.permuted(np.tile(code, (n_draws, 1)), axis=1)
     return np.concatenate([code[None, :], draws]), False
+
+
+MIN_HELD_ASSIGNMENTS = 100  # below this, holding later waves fixed leaves too few re-assignments
+
+
+@dataclass(frozen=True)
+class AssignmentSet:
+    """The re-assignments of start dates a randomisation test compares; row 0 is the observed one.
+
+    ``later_waves`` says how areas of later waves (cohorts that start inside the window but whose effect
+    is not estimated) are handled, because their own treated months must not feed placebo statistics:
+    - "held": they keep their own start in every re-assignment (only the estimated cohorts and the
+      never-treated areas swap), so their treated months are never compared with anything and the test
+      stays exact whatever their effect;
+    - "imputed": too few re-assignments would remain held, so every area's start is permuted and the
+      tested null imputes the same effect in every wave's treated months (a common-effect null);
+    - "none": there are no later waves.
+    """
+
+    rows: np.ndarray  # (A, N) cohort codes
+    exact: bool  # every distinct assignment once (else random draws)
+    n_possible: int  # distinct assignments in the set the rows come from
+    later_waves: str
+
+    @property
+    def how(self) -> str:
+        if self.exact:
+            return f"all {self.n_possible:,} possible assignments"
+        return f"{len(self.rows) - 1:,} random draws from {self.n_possible:,} possible assignments"
+
+    def null_mask(self, pm: PanelMatrix) -> np.ndarray:
+        """(N, T) cells whose outcome the tested effect is removed from under the sharp null."""
+        return pm.started_mask() if self.later_waves == "imputed" else pm.treated_mask()
+
+
+def assignment_set(pm: PanelMatrix, max_exact: int, n_draws: int, seed: int) -> AssignmentSet:
+    """The assignment set for ``pm``: later waves held at their own starts when that leaves at least
+    ``MIN_HELD_ASSIGNMENTS`` distinct assignments, else permuted with their effect imputed (see
+    :class:`AssignmentSet`)."""
+    later = ~pm.targets[pm.code] & (pm.code > 0)
+    if not later.any():
+        rows, exact = assignments(pm.code, max_exact, n_draws, seed)
+        return AssignmentSet(rows, exact, n_distinct_assignments(pm.code), "none")
+    free = ~later
+    n_free = n_distinct_assignments(pm.code[free])
+    if n_free < MIN_HELD_ASSIGNMENTS:
+        rows, exact = assignments(pm.code, max_exact, n_draws, seed)
+        return AssignmentSet(rows, exact, n_distinct_assignments(pm.code), "imputed")
+    free_rows, exact = assignments(pm.code[free], max_exact, n_draws, seed)
+    rows = np.tile(pm.code, (len(free_rows), 1))
+    rows[:, free] = free_rows
+    return AssignmentSet(rows, exact, n_free, "held")
 
 
 def cs_table(pm: PanelMatrix, control: str, kind: str, base_period: str = "varying") -> Table:

@@ -10,13 +10,15 @@ def simulate_staggered_panel(
     n_units: int = 14,
     n_periods: int = 54,
     starts: dict[int, int] | None = None,
-    effect: float = 0.0,
+    effect: float | dict[int, float] = 0.0,
     seed: int = 0,
     kind: str = "gaussian",
     base: float = 30.0,
     unit_sd: float = 5.0,
     noise_sd: float = 2.0,
     rho: float = 0.3,
+    trend_sd: float = 0.0,
+    dispersion: float = 0.0,
 ) -> pl.DataFrame:
     """Long panel (unit, time, outcome, first_treat) with starts assigned to units at random.
 
@@ -24,6 +26,11 @@ def simulate_staggered_panel(
     rest are never treated (first_treat 0). gaussian: base + unit effect + common period shock + AR(1)
     noise + ``effect`` (additive) in treated cells. poisson: counts with mean base * exp(unit + period
     effects) * (1 + ``effect``) in treated cells (a proportional effect).
+
+    ``effect`` may map a start period to that wave's effect (waves not named have none). ``trend_sd``
+    gives each unit its own linear trend (sd per period; in per cent of the mean a period for counts),
+    which parallel trends do not allow for; ``dispersion`` > 0 makes counts negative binomial with
+    variance mu + dispersion * mu^2 (police force counts vary more than Poisson).
     """
     rng = np.random.default_rng(seed)
     starts = {30: 5} if starts is None else starts
@@ -35,6 +42,11 @@ def simulate_staggered_panel(
         pos += count
     t = np.arange(n_periods)
     treated = (g[:, None] > 0) & (t[None, :] >= g[:, None])
+    waves = effect if isinstance(effect, dict) else {int(v): effect for v in np.unique(g[g > 0])}
+    lift = np.zeros((n_units, n_periods))
+    for start, size in waves.items():
+        lift[(g == start)[:, None] & treated] = size
+    trend = rng.normal(0, trend_sd, n_units)[:, None] * (t - t.mean())[None, :] if trend_sd else 0.0
     common = np.cumsum(rng.normal(0, 1.0, n_periods)) + 2 * np.sin(2 * np.pi * t / 12)
     if kind == "gaussian":
         eps = np.zeros((n_units, n_periods))
@@ -42,10 +54,13 @@ def simulate_staggered_panel(
         eps[:, 0] = shocks[:, 0]
         for j in range(1, n_periods):
             eps[:, j] = rho * eps[:, j - 1] + shocks[:, j]
-        y = base + rng.normal(0, unit_sd, n_units)[:, None] + common[None, :] + eps + effect * treated
+        y = base + rng.normal(0, unit_sd, n_units)[:, None] + common[None, :] + eps + trend + lift
     elif kind == "poisson":
-        mu = base * np.exp(rng.normal(0, 0.4, n_units)[:, None] + 0.05 * common[None, :])
-        y = rng.poisson(mu * np.where(treated, 1 + effect, 1.0)).astype(float)
+        mu = base * np.exp(rng.normal(0, 0.4, n_units)[:, None] + 0.05 * common[None, :] + trend / 100)
+        mu = mu * (1 + lift)
+        if dispersion > 0:  # gamma-Poisson mixture: negative binomial counts
+            mu = mu * rng.gamma(1 / dispersion, dispersion, mu.shape)
+        y = rng.poisson(mu).astype(float)
     else:
         raise ValueError("kind must be 'gaussian' or 'poisson'")
     return pl.DataFrame(

@@ -42,7 +42,19 @@ def assignment_check(est: Estimate) -> Check:
             f"Too few areas to tell: there are only {n:,} ways to re-assign the pilot, so no result could "
             "be shown to be unlikely by chance.",
         )
-    return Check("assignments", True, f"{n:,} assignments compared.")
+    how = "every one compared" if est.diagnostics.get("exact", True) else f"{n - 1:,} drawn at random"
+    possible = int(est.diagnostics.get("n_possible_assignments") or n)
+    held = (
+        " Areas of later waves keep their own start dates in every re-assignment."
+        if est.diagnostics.get("later_waves") == "held"
+        else ""
+    )
+    return Check(
+        "assignments",
+        True,
+        f"{possible:,} ways to re-assign the pilot start dates, {how}; the smallest possible p-value is "
+        f"{1 / n:.4f}.{held}",
+    )
 
 
 def pretrend_check(ev: OutcomeEvaluation, phrase: str) -> Check:

@@ -20,7 +20,7 @@ from soteria.engine import (
 )
 from soteria.engine.inference import make_table
 from soteria.engine.matrix import to_matrix
-from soteria.engine.randomisation import assignments, invert, p_value, statistics
+from soteria.engine.randomisation import assignment_set, assignments, invert, p_value, statistics
 from soteria.engine.simulate import simulate_staggered_panel
 
 
@@ -152,3 +152,20 @@ def test_results_are_json_serialisable():
     assert len(r.diagnostics["placebo_statistics"]) == 2001
     json.dumps(att_gt(panel).to_dict(), allow_nan=False)
     json.dumps(att_gt(panel).aggregate("dynamic").to_dict(), allow_nan=False)
+
+
+def test_later_waves_keep_their_start_and_the_inversion_stays_exact():
+    panel = simulate_staggered_panel(n_units=12, n_periods=16, starts={6: 3, 11: 2}, effect=1.5, seed=9)
+    r = randomization_inference(panel, control="notyet", alpha=0.1, cohorts=[6])
+    pm = to_matrix(panel, "unit", "time", "outcome", "first_treat", cohorts=[6])
+    aset = assignment_set(pm, 10_000, 0, 0)
+    later = pm.code == 2
+    assert aset.later_waves == "held" and (aset.rows[:, later] == 2).all()
+    assert aset.n_possible == math.comb(10, 3) == r.diagnostics["n_possible_assignments"]
+    assert "later-wave areas keep their own start dates" in r.method
+    table, d = make_table(pm, "cs", "notyet", "group"), pm.treated_mask()
+    grid = np.linspace(r.lower - 1, r.upper + 1, 801)
+    accepted = [p_value(statistics(table(pm.y[0] - tau * d), aset.rows)) > 0.1 for tau in grid]
+    kept, step = grid[np.array(accepted)], grid[1] - grid[0]
+    assert kept.min() == pytest.approx(r.lower, abs=step)
+    assert kept.max() == pytest.approx(r.upper, abs=step)

@@ -90,8 +90,14 @@ def test_p_text_and_p_is(p: float | None, shown: str, said: str) -> None:
     assert text.p_text(p) == shown and text.p_is(p) == said
 
 
-def test_inference_names_the_assignments_when_there_are_some() -> None:
-    assert text.inference(est(1, 0, 2, 0.06, 5001)) == "randomisation p = 0.06, 5,001 assignments"
+def test_inference_describes_the_assignment_set_exactly() -> None:
+    drawn = replace(est(1, 0, 2, 0.06, 5001), diagnostics={"exact": False, "n_possible_assignments": 252_252})
+    assert (
+        text.inference(drawn)
+        == "randomisation p = 0.06, 5,000 random draws from 252,252 possible assignments"
+    )
+    every = replace(est(1, 0, 2, 0.06, 252), diagnostics={"exact": True, "n_possible_assignments": 252})
+    assert text.inference(every) == "randomisation p = 0.06, all 252 possible assignments"
     assert text.inference(est(1, 0, 2, 0.0001)) == "randomisation p < 0.001"
 
 

@@ -91,7 +91,12 @@ left (10 July 2023 by default).
 - *No spill-over*: the pilot did not change control areas. Broken by shared staff or national guidance
   (London North and London South share the Metropolitan Police).
 - *Randomisation inference*: the p-value asks how unusual the result is among all ways of giving the
-  pilot start dates to the same areas, as if the choice had been random. The interval assumes the same
+  pilot start dates to the same areas, as if the choice had been random: every possible assignment when
+  there are at most 10,000, otherwise 5,000 drawn at random (the page names which). Areas of later waves
+  (controls only until their own start) keep their own start in every re-assignment, so their own treated
+  months never enter the comparison whatever their effect; only when that leaves fewer than 100
+  assignments are their starts re-assigned too, and then the test assumes the same effect in every
+  wave. The interval assumes the same
   effect in every pilot area and period (a proportional effect for referrals, an added one for rates);
   with very unequal effects read it as approximate. With fewer than {min_controls} control areas in any
   period, or too few ways to re-assign the pilot, the page says the estimate is not a finding.

@@ -55,8 +55,18 @@ def p_is(p: float | None) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
+def assignments(est: Estimate) -> str:
+    """The assignment set exactly: 'all 252 possible assignments' or '5,000 random draws from 118,755
+    possible assignments' (the observed assignment is counted besides the draws)."""
+    n, d = est.n_assignments or 0, est.diagnostics
+    possible = int(d.get("n_possible_assignments") or n)
+    if d.get("exact", True):
+        return f"all {possible:,} possible assignments"
+    return f"{n - 1:,} random draws from {possible:,} possible assignments"
+
+
 def inference(est: Estimate) -> str:
-    n = f", {est.n_assignments:,} assignments" if est.n_assignments else ""
+    n = f", {assignments(est)}" if est.n_assignments else ""
     return f"randomisation {p_is(est.p_value)}{n}"
 
 
