@@ -69,9 +69,12 @@ def build_cells(pm: PanelMatrix, control: str = "never", base_period: str = "var
     base, window = parse_base(base_period)
     n_t = pm.n_periods
     cohort, tt, bb, nn = [], [], [], []
+    partial = pm.partial
     for k in np.flatnonzero(pm.targets):  # control-only cohorts get no cells of their own
         p = int(pm.cohort_pos[k])
         for t in range(n_t):
+            if partial[k] and t == p:  # partly before and partly after the start: compared with nothing
+                continue
             if base == "mean":
                 # every period against the mean of the (last `window`) periods before the start
                 b, n = p - 1, p if window is None else min(window, p)

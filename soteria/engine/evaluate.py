@@ -62,6 +62,7 @@ def evaluate(
     event_window: tuple[int | None, int | None] = (None, None),
     cohorts: Sequence[Any] | None = None,
     base_period: str = "varying",
+    start_share: str | None = None,
 ) -> dict[str, OutcomeEvaluation]:
     """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``).
 
@@ -70,8 +71,10 @@ def evaluate(
     ``base_period``: "varying" (R ``did``'s default: post periods against the period before the start),
     "universal", or "mean:N" (every period against the mean of the N periods before the start: with
     noisy monthly counts a single base month's noise would otherwise move every post-period comparison).
+    ``start_share``: the unit-level column of the share of the first treated period after the start; a
+    cohort with a share below 1 has that period left out of its comparisons (see ``PanelMatrix.partial``).
     """
-    pm = to_matrix(panel, unit, time, list(outcomes), first_treat, cohorts=cohorts)
+    pm = to_matrix(panel, unit, time, list(outcomes), first_treat, cohorts=cohorts, start_share=start_share)
     if not pm.targets[pm.code].any():
         raise ValueError("no treated unit starts inside the window")
     cs = make_table(pm, "cs", control, statistic, base_period)

@@ -72,6 +72,7 @@ def randomization_inference(
     return_distribution: bool = False,
     base_period: str = "varying",
     cohorts: Sequence[Any] | None = None,
+    start_share: str | None = None,
 ) -> Estimate:
     """RI p-value (two-sided) and test-inversion interval for the Callaway-Sant'Anna aggregate
     (``statistic`` = "group", "simple" or "dynamic") or the TWFE slope (``estimator="twfe"``).
@@ -82,8 +83,9 @@ def randomization_inference(
     ``base_period``: as in ``att_gt`` ("mean:12" compares with the mean of the 12 periods before the start).
     ``cohorts``: the start periods whose effect is estimated (default all); other starts are later waves,
     controls until their own start and handled in the re-assignments as :class:`AssignmentSet` says.
+    ``start_share``: as in :func:`soteria.engine.evaluate.evaluate`.
     """
-    pm = to_matrix(panel, unit, time, outcome, first_treat, cohorts=cohorts)
+    pm = to_matrix(panel, unit, time, outcome, first_treat, cohorts=cohorts, start_share=start_share)
     table = make_table(pm, estimator, control, statistic, base_period)
     est = ri_core(pm, pm.y[0], table, assignment_set(pm, max_exact, n_draws, seed), alpha, scale,
                   return_distribution)  # fmt: skip

@@ -34,6 +34,17 @@ class PanelMatrix:
     cohort_time: np.ndarray  # (K + 1,) first_treat value of each cohort; entry 0 = 0
     dropped: list[Any]  # units dropped because treated at or before the first period
     target: np.ndarray | None = None  # (K + 1,) cohorts whose effects are estimated; None = all started
+    start_share: np.ndarray | None = None  # (N,) share of the first treated period after the start
+
+    @property
+    def partial(self) -> np.ndarray:
+        """(K + 1,) cohorts with a unit whose first treated period is only partly after its start: that
+        period is left out of the cohort's comparisons (neither before nor after: a mix of both)."""
+        out = np.zeros(len(self.cohort_pos), dtype=bool)
+        if self.start_share is not None:
+            np.logical_or.at(out, self.code, self.start_share < 1 - 1e-12)
+        out[0] = False
+        return out
 
     @property
     def targets(self) -> np.ndarray:
@@ -61,6 +72,17 @@ class PanelMatrix:
         """(N, T) indicator of treated cells (unit of an estimated cohort, started by the period)."""
         return self.started_mask() & self.targets[self.code][:, None]
 
+    def dose(self, every_wave: bool = False) -> np.ndarray:
+        """(N, T) share of each cell after the unit's start (1 after, the start share in the first
+        treated period, 0 before), for the estimated cohorts or ``every_wave``: what the sharp null
+        removes a constant effect from."""
+        mask = self.started_mask() if every_wave else self.treated_mask()
+        out = mask.astype(float)
+        if self.start_share is not None:
+            first = np.arange(self.n_periods)[None, :] == self.cohort_pos[self.code][:, None]
+            out = np.where(first & mask, self.start_share[:, None], out)
+        return out
+
 
 def _check_columns(panel: pl.DataFrame, cols: Sequence[str]) -> None:
     missing = [c for c in cols if c not in panel.columns]
@@ -76,11 +98,17 @@ def to_matrix(
     first_treat: str,
     drop_incomplete: bool = False,
     cohorts: Sequence[Any] | None = None,
+    start_share: str | None = None,
 ) -> PanelMatrix:
-    """Pivot a long panel into a :class:`PanelMatrix` (validating balance and the start dates)."""
+    """Pivot a long panel into a :class:`PanelMatrix` (validating balance and the start dates).
+
+    ``start_share``: an optional unit-level column, the share (0-1] of the first treated period that lies
+    after the start (a quarter whose last month is the first treated one: 1/3); missing means 1.
+    """
     outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
-    _check_columns(panel, [unit, time, first_treat, *outcomes])
-    df = panel.select(unit, time, first_treat, *outcomes)
+    extra = [start_share] if start_share else []
+    _check_columns(panel, [unit, time, first_treat, *outcomes, *extra])
+    df = panel.select(unit, time, first_treat, *outcomes, *extra)
     if df.select(pl.struct(unit, time).is_duplicated().any()).item():
         raise ValueError(f"panel has more than one row for some ({unit}, {time}) pairs")
     per_unit = df.group_by(unit).agg(pl.col(first_treat).fill_null(0).n_unique().alias("k"))
@@ -109,6 +137,11 @@ def to_matrix(
     keep = ~already
     unit_list = units.to_list()
     dropped = [u for u, a in zip(unit_list, already, strict=True) if a]
+    share = None
+    if start_share:
+        share = df[start_share].fill_null(1.0).cast(pl.Float64).to_numpy().reshape(n, t_n)[:, 0][keep]
+        if ((share <= 0) | (share > 1)).any():
+            raise ValueError(f"{start_share} must lie in (0, 1]")
     g, y, never = g[keep], y[:, keep, :], never[keep]
     unit_list = [u for u, k in zip(unit_list, keep, strict=True) if k]
     starts = np.unique(g[~never])
@@ -119,4 +152,6 @@ def to_matrix(
     target = None
     if cohorts is not None:
         target = np.isin(cohort_time, np.asarray(list(cohorts), dtype=float)) & (cohort_time > 0)
-    return PanelMatrix(unit_list, times, y, code, cohort_pos, cohort_time, dropped, target)
+    if share is not None:
+        share = np.where(never, 1.0, share)
+    return PanelMatrix(unit_list, times, y, code, cohort_pos, cohort_time, dropped, target, share)

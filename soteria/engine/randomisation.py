@@ -79,8 +79,8 @@ class AssignmentSet:
         return f"{len(self.rows) - 1:,} random draws from {self.n_possible:,} possible assignments"
 
     def null_mask(self, pm: PanelMatrix) -> np.ndarray:
-        """(N, T) cells whose outcome the tested effect is removed from under the sharp null."""
-        return pm.started_mask() if self.later_waves == "imputed" else pm.treated_mask()
+        """(N, T) share of each cell the tested effect is removed from under the sharp null."""
+        return pm.dose(every_wave=self.later_waves == "imputed")
 
 
 def assignment_set(pm: PanelMatrix, max_exact: int, n_draws: int, seed: int) -> AssignmentSet:

@@ -5,11 +5,18 @@ the first start, and the quarterly charge rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from soteria.analysis.compare import Selection
-from soteria.evaluation.design import analysis_window, design, left_out_reasons, period_index
+from soteria.evaluation.design import (
+    analysis_window,
+    design,
+    index_to_date,
+    left_out_reasons,
+    period_index,
+)
 
 MIN_BASELINE_MEAN = 1.0  # referrals a month before the pilot, below which an area's index is noise
 
@@ -18,13 +25,24 @@ BASE_YEAR_PERIODS = {1: 12, 3: 4}  # compare with the mean of the year before th
 
 
 def first_treat(d: pl.DataFrame, months: int) -> pl.DataFrame:
-    """area_code, first_treat (period index of the start for pilots and not-yet-treated; 0 for controls)."""
-    starts = d["pilot_start"].to_list()
-    ft = [
-        period_index(s, months) if role in ("pilot", "not_yet") else 0
-        for s, role in zip(starts, d["role"].to_list(), strict=True)
-    ]
-    return d.select("area_code", "role").with_columns(first_treat=pl.Series(ft, dtype=pl.Int64))
+    """area_code, first_treat (period index of the start for pilots and not-yet-treated; 0 for controls)
+    and start_share: the share of the days of that first period on or after the start (1 for a start on
+    its first day; 30/91 for a start on 1 June in the April-June quarter), so that the engine can leave a
+    period that is partly before and partly after the start out of the comparison."""
+    ft, share = [], []
+    for s, role in zip(d["pilot_start"].to_list(), d["role"].to_list(), strict=True):
+        started = role in ("pilot", "not_yet")
+        ft.append(period_index(s, months) if started else 0)
+        share.append(_share_after(s, months) if started else 1.0)
+    return d.select("area_code", "role").with_columns(
+        first_treat=pl.Series(ft, dtype=pl.Int64), start_share=pl.Series(share, dtype=pl.Float64)
+    )
+
+
+def _share_after(start: date, months: int) -> float:
+    i = period_index(start, months)
+    first, after = index_to_date(i, months), index_to_date(i + 1, months)
+    return (after - start).days / (after - first).days
 
 
 @dataclass(frozen=True)
@@ -96,7 +114,7 @@ def metric_panel(
             .cast(pl.Int64),
         )
         .select("unit", "time", "period", *needed, *([outcome] if outcome == "charge_rate" else []),
-                "first_treat", "role")
+                "first_treat", "start_share", "role")
         .sort("unit", "time")
     )  # fmt: skip
     cohorts = tuple(sorted(set(frame.filter(pl.col("role") == "pilot")["first_treat"].to_list())))

@@ -107,6 +107,7 @@ def _metric_outcome(
         control=control,
         cohorts=panel.cohorts,
         base_period=f"mean:{BASE_YEAR_PERIODS[panel.months]}",
+        start_share="start_share",
     )[outcome]
     label = OUTCOME_LABELS[outcome]
     if outcome == "referrals" and ev.relative is not None:

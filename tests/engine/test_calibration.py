@@ -3,6 +3,7 @@ tests of a zero effect reject about 5% of the time. Bounds are 90-99% coverage a
 wide enough for Monte Carlo noise with a couple of hundred runs."""
 
 import numpy as np
+import polars as pl
 
 from soteria.engine import att_gt, randomization_inference, relative_effect
 from soteria.engine.simulate import simulate_cases, simulate_staggered_panel
@@ -98,3 +99,27 @@ def test_ri_imputes_later_waves_when_holding_them_leaves_too_few_assignments():
         assert r.diagnostics["later_waves"] == "imputed"
         covered += r.lower <= 0.25 <= r.upper
     assert 0.90 <= covered / 150 <= 0.99
+
+
+def test_a_period_partly_after_the_start_is_left_out_of_the_comparison():
+    """Quarters with a 1 June start: the April-June quarter has one treated month of three. Counted as
+    treated it pulls a +5 point effect towards 5 * (1/3); left out (start_share 1/3) the mean estimate is
+    the effect, and the exact interval still covers it."""
+    plain, handled, covered = [], [], 0
+    for seed in range(100):
+        panel = simulate_staggered_panel(
+            n_units=14, n_periods=20, starts={10: 5}, effect=5.0, seed=seed, noise_sd=1.0
+        )
+        first = (pl.col("time") == pl.col("first_treat")) & (pl.col("first_treat") > 0)
+        panel = panel.with_columns(
+            outcome=pl.when(first).then(pl.col("outcome") - 5.0 * 2 / 3).otherwise("outcome"),
+            start_share=pl.when(pl.col("first_treat") > 0).then(1 / 3).otherwise(1.0),
+        )
+        kw = {"base_period": "mean:4", "statistic": "simple"}
+        plain.append(randomization_inference(panel, **kw).estimate)
+        r = randomization_inference(panel, start_share="start_share", **kw)
+        handled.append(r.estimate)
+        covered += r.lower <= 5.0 <= r.upper
+    assert abs(np.mean(handled) - 5.0) < 0.1
+    assert np.mean(plain) < 4.85  # ten post quarters, one of them a third treated: about 4.67
+    assert 0.90 <= covered / 100 <= 1.0

@@ -159,3 +159,15 @@ def test_a_pilot_effect_built_into_the_data_is_found_with_the_right_sign(tmp_pat
     assert 40 < ref.headline.estimate < 100 and ref.headline.lower > 0 and ref.verdict == "clear"
     assert rate.headline.estimate > 0  # charge rates per area and quarter are noisy: the sign only
     assert rtf.headline.estimate > 0 and rtf.secondary["rmst_days"].estimate < 0  # filed sooner
+
+
+def test_the_quarter_a_pilot_starts_inside_is_left_out_of_the_charge_rate(frames):
+    values, reg = frames["values"]["cps_area"], frames["register"]
+    quarterly = metric_panel(values, reg, Selection(), "notyet", "charge_rate")
+    pilots = quarterly.units.join(quarterly.frame.select("unit", "start_share").unique(), on="unit")
+    assert pilots.filter(role="pilot")["start_share"].to_list() == [30 / 91] * 5  # 1 June: 1 month of 3
+    monthly = metric_panel(values, reg, Selection(), "notyet", "referrals")
+    assert set(monthly.frame.filter(role="pilot")["start_share"]) == {1.0}
+    ev = run_evaluation(values, None, reg, None, Selection(), "notyet", ("charge_rate",))
+    events = ev.outcomes["charge_rate"].evaluation.event_band["event_time"].to_list()
+    assert 0 not in events and 1 in events and -1 in events

@@ -75,6 +75,12 @@ areas saw over the same time (difference-in-differences for staggered starts, Ca
 {control} Areas already started are never used as controls. The window ends when no clean control is
 left (10 July 2023 by default).
 
+**Periods that straddle a start.** Referrals are compared by month, the charge rate by quarter. A
+period partly before and partly after an area's start (the April-June 2021 quarter for a 1 June start:
+one month of three under the pilot) is a mix of both, so it is left out of that area's comparison: it
+counts neither as before nor as after, and the effect is measured from the first whole period after the
+start. Counted as treated it would dilute the effect (a +5 point change would read as about 4.6).
+
 **Assumptions, and what would break them.**
 - *Parallel trends*: without the pilot, pilot areas would have changed like the control areas. Broken if
   areas were picked because their figures were already rising or falling, if something else changed in
