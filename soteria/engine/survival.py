@@ -159,27 +159,29 @@ def _factorise(groups: ArrayLike | pl.Series) -> tuple[list[Any], np.ndarray]:
     return arr.unique().sort().to_list(), (arr.rank("dense") - 1).cast(pl.Int64).to_numpy()
 
 
-def logrank_test(days: ArrayLike, event: ArrayLike, groups: ArrayLike | pl.Series) -> TestResult:
-    """Log-rank test that the hazard of ``event == 1`` is equal across groups (k >= 2; others censor)."""
+def logrank_test(
+    days: ArrayLike,
+    event: ArrayLike,
+    groups: ArrayLike | pl.Series,
+    strata: ArrayLike | pl.Series | None = None,
+) -> TestResult:
+    """Log-rank test that the hazard of ``event == 1`` is equal across groups (k >= 2; others censor).
+
+    With ``strata`` (R ``survdiff(... + strata(s))``) observed-minus-expected counts and their variances
+    are summed over strata, each with its own risk sets: groups are compared only within a stratum, so
+    differences between strata (areas with different filing speeds) do not count as group differences.
+    """
     days = np.asarray(days, dtype=float)
     ev = np.asarray(event) == 1
     labels, g = _factorise(groups)
     if len(labels) < 2:
         raise ValueError("log-rank test needs at least two groups")
-    t = np.unique(days[ev])
-    n_g = np.empty((len(labels), len(t)))
-    d_g = np.empty_like(n_g)
-    for k in range(len(labels)):
-        dk = np.sort(days[g == k])
-        n_g[k] = len(dk) - np.searchsorted(dk, t, side="left")
-        d_g[k] = np.bincount(np.searchsorted(t, days[(g == k) & ev]), minlength=len(t))
-    n, d = n_g.sum(0), d_g.sum(0)
-    expected = (d * n_g / n).sum(1)
-    observed = d_g.sum(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    share = n_g / n
-    cov = np.diag((f * share).sum(1)) - np.einsum("j,gj,hj->gh", f, share, share)
+    _, s = _factorise(np.zeros(len(days)) if strata is None else strata)
+    observed, expected = np.zeros(len(labels)), np.zeros(len(labels))
+    cov = np.zeros((len(labels), len(labels)))
+    for k in np.unique(s):
+        o, e, v = _logrank_parts(days[s == k], ev[s == k], g[s == k], len(labels))
+        observed, expected, cov = observed + o, expected + e, cov + v
     diff = (observed - expected)[:-1]
     stat = float(diff @ np.linalg.solve(cov[:-1, :-1], diff))
     df = len(labels) - 1
@@ -187,9 +189,28 @@ def logrank_test(days: ArrayLike, event: ArrayLike, groups: ArrayLike | pl.Serie
         stat,
         df,
         float(stats.chi2.sf(stat, df)),
-        "log-rank test",
+        "log-rank test" if strata is None else "stratified log-rank test",
         {"groups": [str(x) for x in labels], "observed": observed, "expected": expected},
     )
+
+
+def _logrank_parts(
+    days: np.ndarray, ev: np.ndarray, g: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One stratum's observed and expected events per group and their covariance."""
+    t = np.unique(days[ev])
+    n_g = np.empty((n_groups, len(t)))
+    d_g = np.empty_like(n_g)
+    for k in range(n_groups):
+        dk = np.sort(days[g == k])
+        n_g[k] = len(dk) - np.searchsorted(dk, t, side="left")
+        d_g[k] = np.bincount(np.searchsorted(t, days[(g == k) & ev]), minlength=len(t))
+    n, d = n_g.sum(0), d_g.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(n > 0, n_g / n, 0.0)
+        f = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+    cov = np.diag((f * share).sum(1)) - np.einsum("j,gj,hj->gh", f, share, share)
+    return d_g.sum(1), (d * share).sum(1), cov
 
 
 def cumulative_incidence(

@@ -30,7 +30,7 @@ PERIODS = ("before", "after")
 class SurvivalSummary:
     medians: pl.DataFrame  # arm, period, n, filed, closed, open, km_median, km_lower, km_upper, cif_median
     incidence: pl.DataFrame  # arm, period, horizon, filed, filed_lower, filed_upper, closed
-    logrank: dict[str, TestResult]  # "arms_before", "arms_after", "all_cells"
+    logrank: dict[str, TestResult]  # "pilot_change", "control_change": see change_tests
     rmst: pl.DataFrame  # arm, period, rmst, se, n
     rmst_did: Estimate
 
@@ -98,6 +98,32 @@ def _did(rm: dict[tuple[str, str], Estimate], tau: float, alpha: float, closure:
     )
 
 
+def change_tests(cases: pl.DataFrame) -> dict[str, TestResult]:
+    """Did time to file change after the start, within pilot areas and within control areas?
+
+    A log-rank test of before against after, stratified by area when ``area_code`` is given: cases are
+    compared only with cases of their own area, so that areas filing faster or slower than others (a
+    level) do not count as a change. Pooled tests of pilot against control cases compare levels: under
+    no pilot effect but ordinary differences between areas they reject most of the time. Neither of
+    these tests says whether pilot areas changed more than controls: the area-level
+    difference-in-differences answers that. Cases in an area are not independent, so these tests
+    overstate certainty too.
+    """
+    out = {}
+    days, event = cases["days"].cast(pl.Float64).to_numpy(), cases["event"].to_numpy()
+    after = (cases["period"] == "after").to_numpy()
+    strata = cases["area_code"].to_numpy() if "area_code" in cases.columns else None
+    for arm in ARMS:
+        sel = (cases["arm"] == arm).to_numpy()
+        if 0 < after[sel].sum() < sel.sum():
+            res = logrank_test(
+                days[sel], event[sel], after[sel].astype(np.int64), None if strata is None else strata[sel]
+            )
+            res.diagnostics["groups"] = ["before", "after"]
+            out[f"{arm}_change"] = res
+    return out
+
+
 def survival_summary(
     cases: pl.DataFrame,
     tau: float = 365.0,
@@ -107,7 +133,8 @@ def survival_summary(
 ) -> SurvivalSummary:
     """Everything the report-to-file page needs, per arm x period: KM medians with intervals (closures
     censored), the time by which half of all cases were filed (cumulative incidence, closures competing),
-    filed/closed shares at ``horizons``, log-rank tests and the RMST difference-in-differences.
+    filed/closed shares at ``horizons``, the before/after change tests and the RMST
+    difference-in-differences.
     Counts are included so the caller can withhold figures from fewer than 10 cases."""
     cells = _cells(cases)
     med_rows, inc_rows, rm = [], [], {}
@@ -145,21 +172,7 @@ def survival_summary(
                 }
             )
         rm[(arm, period)] = restricted_mean(days, event, tau, closure, alpha)
-    tests = {}
-    days_all, event_all = cases["days"].cast(pl.Float64).to_numpy(), cases["event"].to_numpy()
-    pilot = (cases["arm"] == "pilot").to_numpy()
-    after = (cases["period"] == "after").to_numpy()
-    for period, sel in (("before", ~after), ("after", after)):
-        if 0 < pilot[sel].sum() < sel.sum():
-            res = logrank_test(days_all[sel], event_all[sel], pilot[sel].astype(np.int64))
-            res.diagnostics["groups"] = ["control", "pilot"]
-            tests[f"arms_{period}"] = res
-    cell = pilot * 2 + after
-    if len(cells) > 1:
-        res = logrank_test(days_all, event_all, cell)
-        names = {0: "control_before", 1: "control_after", 2: "pilot_before", 3: "pilot_after"}
-        res.diagnostics["groups"] = [names[int(k)] for k in res.diagnostics["groups"]]
-        tests["all_cells"] = res
+    tests = change_tests(cases)
     rmst = pl.DataFrame(
         [
             {"arm": a, "period": p, "rmst": r.estimate, "se": r.se, "n": r.diagnostics["n"]}

@@ -249,3 +249,11 @@ def test_event_study_and_synthetic_control_texts(runs: dict[str, EvaluationResul
     assert set(synth["Fit"]) <= {"acceptable", "poor: not a finding"}
     weights = text.weights_table(o.synth[0], names)
     assert (weights["Weight (%)"] >= 0.5).all() and weights["Weight (%)"].sum() <= 100.05
+
+
+def test_survival_tests_say_they_test_a_change_within_areas(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["report_to_file"]
+    said = text.logrank_sentences(o)
+    assert any("within pilot areas" in s for s in said) and any("within control areas" in s for s in said)
+    assert all("pilot against control" not in s for s in said)  # no pooled test of levels
+    assert o.survival is not None and o.survival.logrank["pilot_change"].method == "stratified log-rank test"

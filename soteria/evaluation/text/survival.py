@@ -80,12 +80,14 @@ def logrank_sentences(o: OutcomeResult) -> list[str]:
     if s is None:
         return []
     out = []
-    for key, when in (("arms_before", "before"), ("arms_after", "after")):
+    for key, where in (("pilot_change", "pilot areas"), ("control_change", "control areas")):
         t = s.logrank.get(key)
         if t is not None:
             out.append(
-                f"Log-rank test, pilot against control cases reported {when} the start: "
-                f"chi-squared {t.statistic:,.1f}, {p_is(t.p_value)}."
+                f"Did time to file change after the start within {where}? Log-rank test of cases reported "
+                f"before against after, each case compared only with its own area's: chi-squared "
+                f"{t.statistic:,.1f}, {p_is(t.p_value)}. This includes any national change; whether "
+                "pilot areas changed more than controls is what the headline above answers."
             )
     cl = o.secondary.get("rmst_days_case_level")
     if cl is not None:
