@@ -90,10 +90,14 @@ class OutcomeResult:
             out["synthetic_control"] = [
                 {
                     "area_code": r.treated,
-                    "estimate": r.estimate,
+                    "estimate": r.diagnostics.get("effect", r.estimate),
+                    "unit": self.unit,
+                    "gap": r.estimate,
+                    "gap_unit": "index points" if self.outcome == "referrals" else self.unit,
                     "pre_rmspe": r.pre_rmspe,
                     "relative_pre_rmspe": r.diagnostics.get("relative_pre_rmspe"),
                     "placebo_p_value": r.p_value,
+                    "smallest_possible_p_value": r.diagnostics.get("smallest_p_value"),
                     "n_donors": r.diagnostics.get("n_donors"),
                     "fit_ok": self.synth_checks[r.treated].ok if r.treated in self.synth_checks else None,
                     "weights": r.weights,

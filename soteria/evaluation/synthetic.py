@@ -14,6 +14,16 @@ from soteria.evaluation.panels import Panel
 SYNTH_MAX_RELATIVE_RMSPE = 0.20  # pre-period error above a fifth of the area's own level: poor fit
 
 
+def headline_effect(r: SynthResult, outcome: str) -> float:
+    """The synthetic control's effect in the headline's units: for referrals the mean gap after the start
+    as a per cent of the synthetic area's mean then (what the area would have had), as the headline is
+    per cent of the counterfactual; the gap itself in points for rates."""
+    if outcome != "referrals":
+        return r.estimate
+    synthetic = float(r.series.filter(pl.col("post"))["synthetic"].mean())  # type: ignore[arg-type]  # a polars scalar
+    return 100 * r.estimate / synthetic if synthetic > 0 else float("nan")
+
+
 def synthetic_controls(panel: Panel, outcome: str) -> tuple[tuple[SynthResult, ...], dict[str, Check]]:
     """Outcome-only synthetic control per pilot area, donors = clean controls (referrals as the index, so
     that areas of different size can mix)."""
@@ -29,7 +39,16 @@ def synthetic_controls(panel: Panel, outcome: str) -> tuple[tuple[SynthResult, .
         pre = r.series.filter(~pl.col("post"))["treated"]
         level = float(pre.abs().mean()) if pre.len() else float("nan")  # type: ignore[arg-type]  # a polars scalar
         rel = r.pre_rmspe / level if level > 0 else float("inf")
-        r = replace(r, diagnostics={**r.diagnostics, "relative_pre_rmspe": rel, "pre_level": level})
+        r = replace(
+            r,
+            diagnostics={
+                **r.diagnostics,
+                "relative_pre_rmspe": rel,
+                "pre_level": level,
+                "effect": headline_effect(r, outcome),
+                "smallest_p_value": 1 / (r.diagnostics["n_donors"] + 1),
+            },
+        )
         out.append(r)
         if rel > SYNTH_MAX_RELATIVE_RMSPE:
             checks[r.treated] = Check(

@@ -257,3 +257,20 @@ def test_survival_tests_say_they_test_a_change_within_areas(runs: dict[str, Eval
     assert any("within pilot areas" in s for s in said) and any("within control areas" in s for s in said)
     assert all("pilot against control" not in s for s in said)  # no pooled test of levels
     assert o.survival is not None and o.survival.logrank["pilot_change"].method == "stratified log-rank test"
+
+
+def test_synthetic_control_speaks_in_the_headlines_units(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["referrals"]
+    r = o.synth[0]
+    after = r.series.filter(pl.col("post"))
+    share = 100 * (after["treated"].mean() - after["synthetic"].mean()) / after["synthetic"].mean()
+    assert r.diagnostics["effect"] == pytest.approx(share)  # per cent of the synthetic area, as the headline
+    table = text.synth_table(o, text.area_names(runs["default"]))
+    assert table["Effect (% of the synthetic area after the start)"][0] == round(share, 1)
+    floor = 1 / (r.diagnostics["n_donors"] + 1)
+    assert table["Smallest possible p-value"][0] == round(floor, 3)
+    said = text.synth_sentence(r, "X", o)
+    assert f"{abs(share):.0f}% " in said and f"the smallest possible is {floor:.2f}" in said
+    entry = o.to_dict()["synthetic_control"][0]
+    assert entry["unit"] == "percent" and entry["gap_unit"] == "index points"
+    assert entry["estimate"] == pytest.approx(share) and entry["smallest_possible_p_value"] == floor

@@ -43,15 +43,22 @@ def synth_table(o: OutcomeResult, names: dict[str, str]) -> pl.DataFrame:
         rows.append(
             {
                 "Pilot area": names.get(r.treated, r.treated),
-                "Effect (mean gap after the start)": round(r.estimate, 1),
+                effect_heading(o): round(r.diagnostics["effect"], 1),
                 "Pre-period error (RMSPE)": round(r.pre_rmspe, 1),
                 "Error as share of level": f"{r.diagnostics['relative_pre_rmspe']:.0%}",
                 "Placebo p-value": p_text(r.p_value),
+                "Smallest possible p-value": round(r.diagnostics["smallest_p_value"], 3),
                 "Donor areas": r.diagnostics["n_donors"],
                 "Fit": "poor: not a finding" if check and check.ok is False else "acceptable",
             }
         )
     return pl.DataFrame(rows)
+
+
+def effect_heading(o: OutcomeResult) -> str:
+    if o.outcome == "referrals":
+        return "Effect (% of the synthetic area after the start)"
+    return "Effect (points, mean gap after the start)"
 
 
 def synth_unit(o: OutcomeResult) -> str:
@@ -81,9 +88,17 @@ def synth_sentence(r: SynthResult, name: str, o: OutcomeResult) -> str:
     check = o.synth_checks.get(r.treated)
     donors = r.diagnostics["n_donors"]
     fit = check.message if check else ""
+    if o.outcome == "referrals":
+        effect = (
+            f"after the start the area had {number(abs(r.diagnostics['effect']), 0)}% "
+            f"{'more' if r.diagnostics['effect'] >= 0 else 'fewer'} referrals than its synthetic area "
+            f"(a gap of {number(r.estimate, 1, True)} index points)"
+        )
+    else:
+        effect = f"after the start the gap averages {number(r.estimate, 1, True)} percentage points"
     return (
-        f"{name}: actual against synthetic ({synth_unit(o)}); after the start the gap averages "
-        f"{number(r.estimate, 1, True)} (placebo {p_is(r.p_value)} among {donors} donor areas). {fit}"
+        f"{name}: actual against synthetic ({synth_unit(o)}); {effect} (placebo {p_is(r.p_value)} among "
+        f"{donors} donor areas; the smallest possible is {r.diagnostics['smallest_p_value']:.2f}). {fit}"
     )
 
 
