@@ -27,10 +27,26 @@ ZERO_LINE = {"color": "#555555", "width": 1}
 def event_study_chart(frame: pl.DataFrame, y_label: str, step: str, text: ChartText) -> go.Figure:
     """Estimate per period since the start (event time) with its 95% interval; 0 = the start period.
 
-    ``frame``: event_time, period, estimate, lower, upper. ``step``: 'month' or 'quarter'.
+    ``frame``: event_time, period, estimate, lower, upper and, when given, uniform_lower/uniform_upper
+    (the simultaneous band, drawn as a shaded area behind the pointwise intervals). ``step``: 'month' or
+    'quarter'.
     """
     fig = cs.base_layout(go.Figure(), text.title, text.subtitle, top=130, legend_px=16)
     pilot = cs.ARMS["pilot"]
+    if "uniform_lower" in frame.columns and frame["uniform_lower"].is_not_null().any():
+        band = frame.sort("event_time")
+        x = band["event_time"].to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=x + x[::-1],
+                y=band["uniform_upper"].to_list() + band["uniform_lower"].to_list()[::-1],
+                fill="toself",
+                fillcolor=cs.rgba(pilot.colour, 0.12),
+                line={"width": 0},
+                name="Simultaneous 95% band (judge the whole path by this)",
+                hoverinfo="skip",
+            )
+        )
     for when, part in (("before", frame.filter(pl.col("event_time") < 0)),
                        ("after", frame.filter(pl.col("event_time") >= 0))):  # fmt: skip
         if part.is_empty():

@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from soteria.engine import att_gt, pretrend_test
+from soteria.engine import att_gt, evaluate, pretrend_test
 from soteria.engine.matrix import to_matrix
 from soteria.engine.pretrend import many_statistics, pretrend_tables
 from soteria.engine.randomisation import assignments
@@ -44,3 +44,20 @@ def test_detects_pilots_on_a_diverging_trend():
     assert r.diagnostics["n_assignments"] == 2002
     limited = pretrend_test(panel, min_e=-6)
     assert limited.df == 6 and limited.diagnostics["event_times"] == [-6, -5, -4, -3, -2, -1]
+
+
+def test_simultaneous_band_covers_the_whole_zero_path_about_95_percent_of_the_time():
+    """No effect anywhere: each pointwise interval misses zero 5% of the time, so over 36 event times
+    most runs have a miss somewhere; the simultaneous band holds the whole zero path in about 95%."""
+    whole, pointwise = 0, 0
+    for seed in range(150):
+        panel = simulate_staggered_panel(n_units=14, n_periods=36, starts={18: 5}, seed=seed)
+        band = evaluate(panel, ["outcome"], control="never")["outcome"].event_band
+        assert band is not None
+        whole += bool(((band["uniform_lower"] <= 0) & (band["uniform_upper"] >= 0)).all())
+        pointwise += bool(((band["ri_lower"] <= 0) & (band["ri_upper"] >= 0)).all())
+        assert (
+            (band["uniform_lower"] <= band["ri_lower"]) & (band["uniform_upper"] >= band["ri_upper"])
+        ).all()
+    assert 0.90 <= whole / 150 <= 0.99
+    assert pointwise / 150 < 0.6

@@ -239,7 +239,12 @@ def test_event_study_and_synthetic_control_texts(runs: dict[str, EvaluationResul
         "upper",
         "placebo_lower",
         "placebo_upper",
+        "uniform_lower",
+        "uniform_upper",
     ]
+    assert (frame["uniform_lower"] <= frame["lower"]).all()
+    assert (frame["uniform_upper"] >= frame["upper"]).all()
+    assert "simultaneous 95% band" in text.event_study_summary(o)
     assert frame.filter(pl.col("event_time") == 0)["period"].item().isoformat() == o.info["pilot_starts"][0]
     pre = frame.filter(pl.col("event_time") < 0).height
     assert f"of {pre} months before the start have a 95% interval" in text.event_study_summary(o)

@@ -30,6 +30,8 @@ def event_study_frame(o: OutcomeResult) -> pl.DataFrame:
         pl.col("ri_upper").alias("upper"),
         "placebo_lower",
         "placebo_upper",
+        "uniform_lower",
+        "uniform_upper",
     )
 
 
@@ -60,12 +62,21 @@ def event_study_summary(o: OutcomeResult) -> str:
     post = band.filter(pl.col("event_time") >= 0)
     outside = pre.filter((pl.col("ri_lower") > 0) | (pl.col("ri_upper") < 0)).height
     step = "months" if o.info.get("frequency") == "month" else "quarters"
+    jointly = pre.filter((pl.col("uniform_lower") > 0) | (pl.col("uniform_upper") < 0)).height
+    whole = (
+        "judged as a whole path (the simultaneous 95% band, which allows for looking at every period at "
+        "once), the periods before the start are consistent with no difference"
+        if jointly == 0
+        else f"even judged as a whole path (the simultaneous 95% band) {jointly} {step} before the start "
+        "differ from zero"
+    )
     base = BASE_YEAR_PERIODS[1 if step == "months" else 3]
     return (
         f"Difference between pilot areas and what the control areas predict, in {event_unit(o)}, each "
         f"{step[:-1]} before and after the start, against the mean of the {base} {step} before it: "
-        f"{outside} of {pre.height} {step} before the start have a 95% interval that excludes zero; after "
-        f"the start the estimates average {number(float(post['att'].mean() or 0.0), 1, True)}."  # type: ignore[arg-type]  # a polars scalar
+        f"{outside} of {pre.height} {step} before the start have a 95% interval that excludes zero, and "
+        f"{whole}; after the start the estimates average "
+        f"{number(float(post['att'].mean() or 0.0), 1, True)}."  # type: ignore[arg-type]  # a polars scalar
     )
 
 
