@@ -38,6 +38,9 @@ o = result.outcomes[outcome]
 spec = ui.evaluation_chart(sel, control, f"event_study/{outcome}")
 ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text)
 st.markdown(f"**Trends before the start.** {text.pretrend_sentence(o)}")
+if o.evaluation.sensitivity is not None:
+    st.markdown(f"**If trends were not parallel.** {text.sensitivity_sentence(o)}")
+    st.dataframe(text.sensitivity_table(o), hide_index=True)
 st.markdown("**The staggered estimate beside the naive one** (plain two-way fixed effects):")
 st.dataframe(text.comparison_table(o), hide_index=True)
 

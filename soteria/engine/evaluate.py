@@ -21,6 +21,7 @@ from soteria.engine.matrix import to_matrix
 from soteria.engine.pretrend import event_study_band, event_tables, pretrend_core, pretrend_tables
 from soteria.engine.randomisation import assignment_set
 from soteria.engine.results import Estimate, TestResult, jsonable
+from soteria.engine.sensitivity import TrendSensitivity, trend_sensitivity
 from soteria.engine.twfe import twfe_matrix
 
 
@@ -40,6 +41,7 @@ class OutcomeEvaluation:
     by_group: pl.DataFrame  # group (start period), att, se, lower, upper
     group_time: pl.DataFrame  # the ATT(g,t) table
     event_band: pl.DataFrame | None = None  # event_time, att, placebo_lower/upper, ri_lower/upper
+    sensitivity: TrendSensitivity | None = None  # robust intervals if trends after the start differ
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
@@ -63,6 +65,8 @@ def evaluate(
     cohorts: Sequence[Any] | None = None,
     base_period: str = "varying",
     start_share: str | None = None,
+    sensitivity_pre: int | None = None,
+    sensitivity_bin: int = 1,
 ) -> dict[str, OutcomeEvaluation]:
     """Evaluate each outcome column of a balanced long panel (conventions in ``soteria.evaluation``).
 
@@ -73,6 +77,8 @@ def evaluate(
     noisy monthly counts a single base month's noise would otherwise move every post-period comparison).
     ``start_share``: the unit-level column of the share of the first treated period after the start; a
     cohort with a share below 1 has that period left out of its comparisons (see ``PanelMatrix.partial``).
+    ``sensitivity_pre``: when set, the parallel-trends sensitivity (``soteria.engine.sensitivity``) from
+    that many periods before the start, in bins of ``sensitivity_bin`` periods.
     """
     pm = to_matrix(panel, unit, time, list(outcomes), first_treat, cohorts=cohorts, start_share=start_share)
     if not pm.targets[pm.code].any():
@@ -120,6 +126,11 @@ def evaluate(
             by_group=grp.table,
             group_time=gt.table,
             event_band=event_study_band(pm, y, ev_phis, ev_events, aset, alpha),
+            sensitivity=None
+            if sensitivity_pre is None
+            else trend_sensitivity(
+                pm, y, control, aset, sensitivity_pre, alpha=alpha, effect=ri.estimate, width=sensitivity_bin
+            ),
         )
     return out
 

@@ -77,7 +77,8 @@ def contaminated(force_cps_area: pl.DataFrame) -> list[str]:
 
 
 def caveats(result: EvaluationResult, force_cps_area: pl.DataFrame) -> str:
-    """Window, the areas excluded or left out, and contamination of the control group, in words."""
+    """Window, the areas excluded or left out, contamination of the control group and how much of a
+    departure from parallel trends each clear finding survives, in words."""
     d, sel = result.design, result.selection
     start, end = (date.fromisoformat(sel[k]).strftime("%-d %B %Y") for k in ("start", "end"))
     parts = [f"Compared from {start} to {end}: after that every area had started, so no control remains"]
@@ -94,6 +95,7 @@ def caveats(result: EvaluationResult, force_cps_area: pl.DataFrame) -> str:
             f"the controls include {_names(risky, sel['grain'])}, which ran their own improvement work: that "
             "would make the pilot look weaker than it is (exclude them in the sidebar to check)"
         )
+    parts += [c for k in ORDER if k in result.outcomes and (c := text.clear_only_if(result.outcomes[k]))]
     return "; ".join(parts) + "."
 
 

@@ -4,6 +4,7 @@ assumptions and a verdict.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,15 @@ class OutcomeResult:
     secondary: dict[str, Estimate] = field(default_factory=dict)
     survival: SurvivalSummary | None = None
 
+    def in_headline_units(self, additive: float) -> float:
+        """An additive effect in the headline's units: for referrals index points -> per cent of what the
+        controls predict (a / (treated mean - a), the headline's own mapping); rates stay in points."""
+        rel = self.evaluation.relative
+        if self.outcome != "referrals" or rel is None or not math.isfinite(additive):
+            return additive
+        m = float(rel.diagnostics["treated_post_mean"])
+        return 100 * additive / (m - additive) if additive < m else math.inf
+
     @property
     def assumptions_hold(self) -> bool:
         return all(c.ok is not False for c in self.checks)
@@ -84,6 +94,15 @@ class OutcomeResult:
             "twfe": ev.twfe.to_dict(),
             "bootstrap": ev.bootstrap.to_dict(),
             "event_study": ev.event_band,
+            "parallel_trends_sensitivity": None
+            if ev.sensitivity is None
+            else {
+                **ev.sensitivity.to_dict(),
+                "unit": self.unit,
+                "lower": [self.in_headline_units(v) for v in ev.sensitivity.lower],
+                "upper": [self.in_headline_units(v) for v in ev.sensitivity.upper],
+                "estimate": self.in_headline_units(ev.sensitivity.estimate),
+            },
             "secondary": {k: v.to_dict() for k, v in self.secondary.items()},
         }
         if self.synth:

@@ -108,6 +108,8 @@ def _metric_outcome(
         cohorts=panel.cohorts,
         base_period=f"mean:{BASE_YEAR_PERIODS[panel.months]}",
         start_share="start_share",
+        sensitivity_pre=BASE_YEAR_PERIODS[panel.months],
+        sensitivity_bin=3 // panel.months,  # months in quarters: a steadier reference than one month
     )[outcome]
     label = OUTCOME_LABELS[outcome]
     if outcome == "referrals" and ev.relative is not None:

@@ -52,6 +52,15 @@ def test_json_has_estimate_interval_and_p_value_for_every_outcome(db):
                                       "not a finding: assumptions fail")  # fmt: skip
     assert payload["outcomes"]["referrals"]["unit"] == "percent"
     assert payload["selection"]["grain"] == "cps_area" and payload["control"] == "notyet"
+    referrals = payload["outcomes"]["referrals"]
+    sens = referrals["parallel_trends_sensitivity"]
+    assert sens["unit"] == "percent" and sens["mbar"][:3] == [0.0, 0.5, 1.0] and "breakdown" in sens
+    assert referrals["additive"]["diagnostics"]["later_waves"] == "held"
+    bands = referrals["event_study"]
+    assert all(b["uniform_lower"] <= b["ri_lower"] for b in bands)
+    assert payload["outcomes"]["report_to_file"]["parallel_trends_sensitivity"] is None
+    synth = referrals["synthetic_control"][0]
+    assert synth["unit"] == "percent" and synth["smallest_possible_p_value"] > 0
 
 
 def test_one_outcome_at_force_grain_with_exclusions_and_a_window_end(db):

@@ -60,7 +60,7 @@ FORCES = pl.DataFrame({"force_code": ["E23000032"], "cps_area_code": ["CPS-SE"]}
 
 def result(design: pl.DataFrame, grain: str = "cps_area"):
     sel = {"start": "2019-01-01", "end": "2023-07-10", "grain": grain}
-    return SimpleNamespace(design=design, selection=sel)
+    return SimpleNamespace(design=design, selection=sel, outcomes={})
 
 
 def test_caveats_name_the_window_the_exclusions_and_contaminated_controls():

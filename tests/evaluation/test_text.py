@@ -279,3 +279,27 @@ def test_synthetic_control_speaks_in_the_headlines_units(runs: dict[str, Evaluat
     entry = o.to_dict()["synthetic_control"][0]
     assert entry["unit"] == "percent" and entry["gap_unit"] == "index points"
     assert entry["estimate"] == pytest.approx(share) and entry["smallest_possible_p_value"] == floor
+
+
+def test_sensitivity_to_parallel_trends_in_words_and_headline_units(
+    runs: dict[str, EvaluationResult],
+) -> None:
+    o = runs["default"].outcomes["referrals"]
+    s = o.evaluation.sensitivity
+    assert s is not None and s.mbar[0] == 0.0 and len(s.mbar) == len(s.lower) == len(s.upper)
+    frame = text.sensitivity_frame(o)
+    widths = (frame["upper"] - frame["lower"]).to_list()
+    assert widths == sorted(widths)  # more room for trends, wider intervals
+    m = o.evaluation.relative.diagnostics["treated_post_mean"]
+    assert frame["lower"][0] == pytest.approx(100 * s.lower[0] / (m - s.lower[0]))  # per cent, as headline
+    said = text.sensitivity_sentence(o)
+    assert "Rambachan and Roth" in said and "M = 1" in said
+    if math.isfinite(s.breakdown):
+        assert f"{s.breakdown:.2f}" in said
+        assert bool(frame["excludes_zero"][0])  # clear at M = 0 when there is a breakdown value
+    table = text.sensitivity_table(o)
+    assert table.height == len(s.mbar) and "unbounded%" not in " ".join(table["Robust 95% interval"])
+    rate = runs["default"].outcomes["charge_rate"]
+    assert text.sensitivity_frame(rate)["upper"].max() <= 100  # a rate cannot move more than 100 points
+    report = runs["default"].outcomes["report_to_file"]
+    assert report.evaluation.sensitivity is None and text.sensitivity_sentence(report) == ""

@@ -18,6 +18,12 @@ from soteria.evaluation.text.event_study import (
     event_study_summary,
     event_unit,
 )
+from soteria.evaluation.text.sensitivity import (
+    clear_only_if,
+    sensitivity_frame,
+    sensitivity_sentence,
+    sensitivity_table,
+)
 from soteria.evaluation.text.sentences import (
     SHORT,
     SUBJECT,
@@ -85,6 +91,10 @@ __all__ = [
     "inference",
     "interval",
     "logrank_sentences",
+    "clear_only_if",
+    "sensitivity_frame",
+    "sensitivity_sentence",
+    "sensitivity_table",
     "methods_markdown",
     "number",
     "p_is",
