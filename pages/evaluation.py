@@ -47,6 +47,8 @@ st.dataframe(text.comparison_table(o), hide_index=True)
 st.subheader("Synthetic control, pilot area by pilot area")
 if o.synth:
     st.markdown(text.synth_overview(o))
+    if o.synth_did is not None:
+        st.markdown(text.synth_did_sentence(o))
     st.dataframe(text.synth_table(o, names), hide_index=True)
     treated = [r.treated for r in o.synth]
     code: str = st.selectbox("Pilot area", treated, format_func=lambda k: names[k]) or treated[0]

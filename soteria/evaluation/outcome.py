@@ -57,6 +57,7 @@ class OutcomeResult:
     synth_checks: dict[str, Check] = field(default_factory=dict)
     secondary: dict[str, Estimate] = field(default_factory=dict)
     survival: SurvivalSummary | None = None
+    synth_did: Estimate | None = None  # synthetic difference-in-differences, all pilots together
 
     def in_headline_units(self, additive: float) -> float:
         """An additive effect in the headline's units: for referrals index points -> per cent of what the
@@ -123,6 +124,8 @@ class OutcomeResult:
                 }
                 for r in self.synth
             ]
+        if self.synth_did is not None:
+            out["synthetic_did"] = {**self.synth_did.to_dict(), "unit": self.unit}
         if self.survival is not None:
             s = self.survival
             out["survival"] = {

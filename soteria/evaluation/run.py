@@ -41,6 +41,7 @@ from soteria.evaluation.outcome import Check, EvaluationResult, OutcomeResult
 from soteria.evaluation.panels import BASE_YEAR_PERIODS, Panel, metric_panel
 from soteria.evaluation.survival_did import survival_summary
 from soteria.evaluation.synthetic import synthetic_controls
+from soteria.evaluation.synthetic_did import synthetic_did_estimate
 
 OUTCOMES = ("referrals", "charge_rate", "report_to_file")
 
@@ -118,10 +119,11 @@ def _metric_outcome(
         headline = ev.randomization
     checks = (control_check(ev), assignment_check(headline), pretrend_check(ev, PHRASES[outcome]))
     syn, syn_checks = synthetic_controls(panel, outcome) if synth else ((), {})
+    sdid = synthetic_did_estimate(panel, outcome) if synth else None
     return (
         OutcomeResult(
             outcome, label, UNITS[outcome], headline, ev, checks, verdict(headline, checks),
-            _panel_info(panel), syn, syn_checks,
+            _panel_info(panel), syn, syn_checks, synth_did=sdid,
         ),
         panel,
     )  # fmt: skip

@@ -171,3 +171,12 @@ def test_the_quarter_a_pilot_starts_inside_is_left_out_of_the_charge_rate(frames
     ev = run_evaluation(values, None, reg, None, Selection(), "notyet", ("charge_rate",))
     events = ev.outcomes["charge_rate"].evaluation.event_band["event_time"].to_list()
     assert 0 not in events and 1 in events and -1 in events
+
+
+def test_synthetic_did_has_a_placebo_interval_when_controls_outnumber_pilots(frames):
+    values, reg = frames["values"]["force"], frames["register"]
+    ev = run_evaluation(values, None, reg, None, Selection(grain="force"), "notyet", ("referrals",))
+    e = ev.outcomes["referrals"].synth_did
+    assert e is not None and e.diagnostics["n_controls"] > e.diagnostics["n_pilots"]
+    assert e.lower < e.estimate < e.upper and e.p_value is not None
+    assert abs(sum(e.diagnostics["unit_weights"].values()) - 1) < 0.05  # weights of 0.5% or more shown

@@ -303,3 +303,16 @@ def test_sensitivity_to_parallel_trends_in_words_and_headline_units(
     assert text.sensitivity_frame(rate)["upper"].max() <= 100  # a rate cannot move more than 100 points
     report = runs["default"].outcomes["report_to_file"]
     assert report.evaluation.sensitivity is None and text.sensitivity_sentence(report) == ""
+
+
+def test_synthetic_did_beside_synthetic_control_in_headline_units(runs: dict[str, EvaluationResult]) -> None:
+    o = runs["default"].outcomes["referrals"]
+    e = o.synth_did
+    assert e is not None
+    a, m = e.diagnostics["additive_effect"], e.diagnostics["treated_post_mean"]
+    assert e.estimate == pytest.approx(100 * a / (m - a))  # per cent of the counterfactual, as the headline
+    said = text.synth_did_sentence(o)
+    assert "Synthetic difference-in-differences" in said and f"{e.estimate:.0f}%" in said
+    if e.diagnostics["n_controls"] <= e.diagnostics["n_pilots"]:  # 5 clean controls at CPS Area grain
+        assert math.isnan(e.lower) and "more control areas" in said
+    assert o.to_dict()["synthetic_did"]["unit"] == "percent"

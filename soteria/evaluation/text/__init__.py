@@ -46,6 +46,7 @@ from soteria.evaluation.text.survival import (
 from soteria.evaluation.text.synth import (
     first_after,
     synth_axis,
+    synth_did_sentence,
     synth_for,
     synth_frame,
     synth_overview,
@@ -107,6 +108,7 @@ __all__ = [
     "summary_frame",
     "survival_table",
     "synth_axis",
+    "synth_did_sentence",
     "synth_for",
     "synth_frame",
     "synth_overview",

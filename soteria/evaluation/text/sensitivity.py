@@ -10,13 +10,7 @@ import polars as pl
 from soteria.engine.sensitivity import TrendSensitivity
 from soteria.evaluation.outcome import OutcomeResult
 from soteria.evaluation.run import PHRASES
-from soteria.evaluation.text.words import number
-
-
-def _value(o: OutcomeResult, headline: float) -> str:
-    if not math.isfinite(headline):
-        return "unbounded"
-    return f"{number(headline, 0, True)}%" if o.unit == "percent" else f"{number(headline, 1, True)} points"
+from soteria.evaluation.text.words import value
 
 
 def sensitivity_frame(o: OutcomeResult) -> pl.DataFrame:
@@ -49,7 +43,8 @@ def sensitivity_table(o: OutcomeResult) -> pl.DataFrame:
         {
             "Trend change allowed after the start (M)": [f"{m:g}" for m in f["mbar"]],
             "Robust 95% interval": [
-                f"{_value(o, lo)} to {_value(o, hi)}" for lo, hi in zip(f["lower"], f["upper"], strict=True)
+                f"{value(lo, o.unit)} to {value(hi, o.unit)}"
+                for lo, hi in zip(f["lower"], f["upper"], strict=True)
             ],
             "Excludes no effect": ["yes" if x else "no" for x in f["excludes_zero"]],
         }
@@ -86,7 +81,8 @@ def sensitivity_sentence(o: OutcomeResult) -> str:
     f = sensitivity_frame(o).filter(pl.col("mbar") == 1.0)
     at_one = (
         f" If the gap could change as much as the largest change before the start (M = 1), the average "
-        f"effect on {what} could be anywhere from {_value(o, f['lower'][0])} to {_value(o, f['upper'][0])}."
+        f"effect on {what} could be anywhere from {value(f['lower'][0], o.unit)} to "
+        f"{value(f['upper'][0], o.unit)}."
         if f.height
         else ""
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import polars as pl
@@ -10,7 +11,7 @@ from soteria.engine.synth import SynthResult
 from soteria.evaluation.design import index_to_date
 from soteria.evaluation.outcome import OutcomeResult
 from soteria.evaluation.synthetic import SYNTH_MAX_RELATIVE_RMSPE
-from soteria.evaluation.text.words import number, p_is, p_text
+from soteria.evaluation.text.words import number, p_is, p_text, value
 
 
 def synth_axis(o: OutcomeResult) -> str:
@@ -99,6 +100,25 @@ def synth_sentence(r: SynthResult, name: str, o: OutcomeResult) -> str:
     return (
         f"{name}: actual against synthetic ({synth_unit(o)}); {effect} (placebo {p_is(r.p_value)} among "
         f"{donors} donor areas; the smallest possible is {r.diagnostics['smallest_p_value']:.2f}). {fit}"
+    )
+
+
+def synth_did_sentence(o: OutcomeResult) -> str:
+    """All pilot areas together by synthetic difference-in-differences, in the headline's units."""
+    e = o.synth_did
+    if e is None:
+        return ""
+    d = e.diagnostics
+    how = (
+        f"95% interval {value(e.lower, o.unit, False)} to {value(e.upper, o.unit, False)}, placebo standard "
+        f"error from {d['replications']} re-draws of {d['n_pilots']} control areas as pilots"
+        if math.isfinite(e.lower) and math.isfinite(e.upper)
+        else d.get("note", "no interval")
+    )
+    return (
+        f"Synthetic difference-in-differences, all {d['n_pilots']} pilot areas together against "
+        f"{d['n_controls']} control areas weighted to track them before the start (Arkhangelsky et al.): "
+        f"{value(e.estimate, o.unit)} ({how})."
     )
 
 
