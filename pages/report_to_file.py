@@ -22,7 +22,7 @@ if ui.analyses().filing_curves(sel).is_empty():
 # Chart, tables and downloads come from the chart registry, after disclosure control.
 ui.chart("report_to_file_share_filed", sel)
 
-st.subheader("Median days from report to file")
+st.subheader("How many cases were filed, and how fast")
 ui_charts.table(ui.published("km_summary", sel))
 st.subheader("Numbers at risk")
 st.caption("Cases still without a file and still followed at each day since report.")

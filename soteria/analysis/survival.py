@@ -212,9 +212,11 @@ def _finite(x: float) -> float | None:
 
 
 def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
-    """Per arm and period: counts; the Kaplan-Meier median with 95% CI (closures censored: how fast files
-    come while a case stays open); the shares of all cases filed by 90 and 365 days (Aalen-Johansen,
-    closures competing, as on the Evaluation page).
+    """Per arm and period: counts; from the Aalen-Johansen curve (the share of all cases filed, closures
+    competing, as on the Evaluation page) the median days to file with its 95% interval, only where
+    half of all cases were filed (else null: "not reached"), the days by which a quarter were filed, and
+    the shares filed within 90 and 365 days; and the Kaplan-Meier median "if no case were closed"
+    (closures censored), a hypothetical kept only for the chart option that is labelled so.
 
     Medians and shares from fewer than min_cases cases are withheld (null, withheld=True); counts
     are raw, for the disclosure step to suppress.
@@ -223,10 +225,11 @@ def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
     for arm, period, g in _groups(tte):
         events = g.get_column("event")
         withheld = g.height < max(min_cases, 1)
-        med, filed = None, None
+        med = quarter = km = filed = None
         if not withheld:
             days, event = _arrays(g)
-            med = sv.km_median(days, event)
+            med, quarter = sv.cif_quantile(days, event, 0.5), sv.cif_quantile(days, event, 0.25)
+            km = sv.km_median(days, event)
             filed = sv.cumulative_incidence(days, event, 1)
         rows.append(
             {
@@ -239,13 +242,25 @@ def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
                 "median_days": None if med is None else _finite(med.estimate),
                 "median_lower": None if med is None else _finite(med.lower),
                 "median_upper": None if med is None else _finite(med.upper),
+                "quarter_days": None if quarter is None else _finite(quarter.estimate),
                 "filed_by_90": None if filed is None else sv.value_at(filed, 90, "cif"),
                 "filed_by_365": None if filed is None else sv.value_at(filed, 365, "cif"),
+                "median_if_none_closed": None if km is None else _finite(km.estimate),
                 "withheld": withheld,
             }
         )
-    floats = ("median_days", "median_lower", "median_upper", "filed_by_90", "filed_by_365")
-    return pl.DataFrame(rows, schema_overrides={c: pl.Float64 for c in floats})
+    return pl.DataFrame(rows, schema_overrides={c: pl.Float64 for c in SUMMARY_ESTIMATES})
+
+
+SUMMARY_ESTIMATES = (
+    "median_days",
+    "median_lower",
+    "median_upper",
+    "quarter_days",
+    "filed_by_90",
+    "filed_by_365",
+    "median_if_none_closed",
+)
 
 
 def numbers_at_risk(tte: pl.DataFrame, days: Sequence[float] = (0, 90, 180, 365, 730)) -> pl.DataFrame:

@@ -77,7 +77,8 @@ def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int
         totals, on=["arm", "period"], how="left"
     )
     few = pl.col("cases") < min_cases
-    estimates = ("median_days", "median_lower", "median_upper", "filed_by_90", "filed_by_365")
+    counts = {"arm", "period", "cases", "withheld", *_KM_OUTCOMES}
+    estimates = tuple(c for c in summary.columns if c not in counts)  # medians, shares: from the cases
     rules: dict[str, pl.Expr] = {"cases": symbol_if(pl.col("_cases_c"), CONFIDENTIAL)}
     for o in _KM_OUTCOMES:
         rules[o] = symbol_if(pl.col(f"_{o}_c"), CONFIDENTIAL)
@@ -98,9 +99,11 @@ def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int
             "filed": "Filed",
             "closed_before_file": "Closed before a file",
             "still_open": "Still open",
-            "median_days": "Median days",
+            "median_days": "Median days to file (half of all cases filed)",
             "median_lower": "95% lower",
             "median_upper": "95% upper",
+            "quarter_days": "Days until a quarter were filed",
+            "median_if_none_closed": "Median days if no case were closed (hypothetical)",
             "filed_by_90": "Filed within 90 days",
             "filed_by_365": "Filed within a year",
         },

@@ -19,8 +19,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from soteria.analysis.survival import summary
 from soteria.engine.results import Estimate, TestResult, jsonable
-from soteria.engine.survival import cumulative_incidence, km_median, logrank_test, restricted_mean
+from soteria.engine.survival import cumulative_incidence, logrank_test, restricted_mean
 
 ARMS = ("pilot", "control")
 PERIODS = ("before", "after")
@@ -28,7 +29,7 @@ PERIODS = ("before", "after")
 
 @dataclass(frozen=True)
 class SurvivalSummary:
-    medians: pl.DataFrame  # arm, period, n, filed, closed, open, km_median, km_lower, km_upper, cif_median
+    medians: pl.DataFrame  # soteria.analysis.survival.summary: the Report-to-file page's table, same numbers
     incidence: pl.DataFrame  # arm, period, horizon, filed, filed_lower, filed_upper, closed
     logrank: dict[str, TestResult]  # "pilot_change", "control_change": see change_tests
     rmst: pl.DataFrame  # arm, period, rmst, se, n
@@ -131,33 +132,16 @@ def survival_summary(
     alpha: float = 0.05,
     closure: str = "competing",
 ) -> SurvivalSummary:
-    """Everything the report-to-file page needs, per arm x period: KM medians with intervals (closures
-    censored), the time by which half of all cases were filed (cumulative incidence, closures competing),
-    filed/closed shares at ``horizons``, the before/after change tests and the RMST
-    difference-in-differences.
-    Counts are included so the caller can withhold figures from fewer than 10 cases."""
+    """Everything the evaluation's report-to-file section needs, per arm x period: the Report-to-file
+    page's own summary (``soteria.analysis.survival.summary``: medians only where half of all cases were
+    filed, closures competing), filed/closed shares at ``horizons`` with intervals, the before/after
+    change tests and the RMST difference-in-differences."""
     cells = _cells(cases)
-    med_rows, inc_rows, rm = [], [], {}
+    inc_rows, rm = [], {}
     for (arm, period), (days, event) in sorted(cells.items()):
-        med = km_median(days, event, alpha)
         filed = cumulative_incidence(days, event, 1, alpha)
         closed = cumulative_incidence(days, event, 2, alpha)
         t, f = filed["time"].to_numpy(), filed["cif"].to_numpy()
-        half = np.flatnonzero(f >= 0.5)
-        med_rows.append(
-            {
-                "arm": arm,
-                "period": period,
-                "n": len(days),
-                "filed": int((event == 1).sum()),
-                "closed": int((event == 2).sum()),
-                "open": int((event == 0).sum()),
-                "km_median": med.estimate,
-                "km_lower": med.lower,
-                "km_upper": med.upper,
-                "cif_median": float(t[half[0]]) if half.size else float("inf"),
-            }
-        )
         for h in horizons:
             i = int(np.searchsorted(t, h, side="right")) - 1
             inc_rows.append(
@@ -179,6 +163,4 @@ def survival_summary(
             for (a, p), r in sorted(rm.items())
         ]
     )
-    return SurvivalSummary(
-        pl.DataFrame(med_rows), pl.DataFrame(inc_rows), tests, rmst, _did(rm, tau, alpha, closure)
-    )
+    return SurvivalSummary(summary(cases), pl.DataFrame(inc_rows), tests, rmst, _did(rm, tau, alpha, closure))

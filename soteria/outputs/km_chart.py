@@ -23,7 +23,7 @@ def _days(x: Any) -> str:
 def report_to_file_sentence(summary: dc.Published, competing: bool = True) -> str:
     """The chart's text alternative: the share of all cases filed within a year (closures competing), or
     for the hypothetical curves the Kaplan-Meier medians, per arm before and after the start."""
-    column = "filed_by_365" if competing else "median_days"
+    column = "filed_by_365" if competing else "median_if_none_closed"
     symbols = summary.symbols.get_column(column) if column in summary.symbols.columns else None
     frame = summary.frame.with_columns(_s=pl.lit(symbols) if symbols is not None else pl.lit(None))
 

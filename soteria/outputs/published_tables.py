@@ -49,10 +49,14 @@ def published_numbers_at_risk(
 ARM_LABEL = {"pilot": "pilot areas", "control": "control areas"}
 
 
+NOT_REACHED = "Median days to file (blank: fewer than half of all cases filed)"
+
+
 def km_summary_table(pub: dc.Published) -> dc.Published:
-    """The published report-to-file summary as people read it: Kaplan-Meier medians while a case is open,
-    with intervals; the share of all cases filed within a year (closures competing) in per cent; withheld
-    cells still marked."""
+    """The published report-to-file summary as people read it, every figure from the share of all
+    cases filed (Aalen-Johansen, closures competing): the median days to file with its interval only
+    where half of all cases were filed, the days until a quarter were filed, the shares filed within 90
+    days and a year in per cent; withheld cells still marked."""
     f, sy = pub.frame, pub.symbols
 
     def mark(col: str) -> pl.Series:
@@ -60,7 +64,8 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
 
     lo, hi = f.get_column("median_lower"), f.get_column("median_upper")
     interval = [
-        None if a is None or b is None else f"{a:.0f} to {b:.0f}" for a, b in zip(lo, hi, strict=True)
+        None if a is None else f"{a:.0f} to {'not reached' if b is None else f'{b:.0f}'}"
+        for a, b in zip(lo, hi, strict=True)
     ]
     frame = pl.DataFrame(
         {
@@ -70,9 +75,11 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Filed": f.get_column("filed"),
             "Closed before a file": f.get_column("closed_before_file"),
             "Still open": f.get_column("still_open"),
-            "Median days while open (KM)": f.get_column("median_days").round(0),
+            "Filed within 90 days (%)": (f.get_column("filed_by_90") * 100).round(1),
+            "Filed within a year (%)": (f.get_column("filed_by_365") * 100).round(1),
+            "Days until a quarter were filed": f.get_column("quarter_days").round(0),
+            NOT_REACHED: f.get_column("median_days").round(0),
             "95% interval": pl.Series(interval, dtype=pl.String),
-            "Filed within a year, closures competing (%)": (f.get_column("filed_by_365") * 100).round(1),
         }
     )
     symbols = pl.DataFrame(
@@ -81,9 +88,11 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Filed": mark("filed"),
             "Closed before a file": mark("closed_before_file"),
             "Still open": mark("still_open"),
-            "Median days while open (KM)": mark("median_days"),
+            "Filed within 90 days (%)": mark("filed_by_90"),
+            "Filed within a year (%)": mark("filed_by_365"),
+            "Days until a quarter were filed": mark("quarter_days"),
+            NOT_REACHED: mark("median_days"),
             "95% interval": mark("median_lower").fill_null(mark("median_upper")),
-            "Filed within a year, closures competing (%)": mark("filed_by_365"),
         }
     )
     return dc.Published(frame, symbols, pub.note, ("Cases", "Filed", "Closed before a file", "Still open"))

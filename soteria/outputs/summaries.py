@@ -101,13 +101,17 @@ REPORT_TO_FILE_METHOD = """
 - **Open cases** are followed up to the extract's as-of date, then censored: they still count for as
   long as they were open. A median of completed cases alone would flatter recent periods, because only
   fast recent cases can be complete.
-- **Cases closed before a file** (no further action, victim withdrawal) compete with filing: the share
-  filed within a year is of all cases (Aalen-Johansen), as on the Evaluation page. The median is the
-  Kaplan-Meier median with closures censored: how fast files come while a case stays open.
+- **Cases closed before a file** (no further action, victim withdrawal) compete with filing: every
+  share and every day in the table is of all cases (Aalen-Johansen), as on the Evaluation page. The
+  median days to file is given only where half of all cases were filed; where fewer were, there is no
+  median (a third of cases filed has no "typical" time to file), and the days until a quarter were
+  filed and the shares filed within 90 days and within a year say what is defined.
+- The **Kaplan-Meier** option of the chart treats closed cases as if they might still be filed: it
+  shows a hypothetical (no case ever closed), never the share of cases that reached the CPS.
 - **Periods:** pilot cases reported before or after their own area's start; control cases before or
   after the pilot group's first start. A case reported before its own area's start is followed only
   until that start (after it the area is treated).
-- Figures from fewer than 10 cases are withheld (`[x]`). Intervals are 95% (log-log Greenwood).
+- Figures from fewer than 10 cases are withheld (`[c]`). Intervals are 95% (log-log Greenwood).
 """
 
 

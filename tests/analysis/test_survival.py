@@ -343,8 +343,10 @@ def test_summary() -> None:
         "median_days",
         "median_lower",
         "median_upper",
+        "quarter_days",
         "filed_by_90",
         "filed_by_365",
+        "median_if_none_closed",
         "withheld",
     ]
     rows = {(r["arm"], r["period"]): r for r in out.to_dicts()}
@@ -365,6 +367,23 @@ def test_summary() -> None:
     assert (never["median_days"], never["filed_by_90"], never["filed_by_365"]) == (None, 0.0, None)
     half = rows["control", "after"]
     assert (half["median_days"], half["filed_by_365"], half["withheld"]) == (30.0, 0.5, False)
+
+
+def test_summary_gives_a_median_only_where_half_of_all_cases_were_filed() -> None:
+    """40 of 100 cases filed on day 10, 60 closed on day 5: the Kaplan-Meier median 'if none were
+    closed' is day 10, but no day exists by which half of all cases were filed; a quarter were by day 10."""
+    tte = pl.DataFrame(
+        {
+            "arm": ["pilot"] * 100,
+            "period": ["after"] * 100,
+            "days": [10.0] * 40 + [5.0] * 60,
+            "event": [1] * 40 + [2] * 60,
+        }
+    )
+    row = summary(tte).filter(arm="pilot", period="after").row(0, named=True)
+    assert row["median_days"] is None and row["median_lower"] is None
+    assert row["quarter_days"] == 10.0 and row["filed_by_365"] == pytest.approx(0.4)
+    assert row["median_if_none_closed"] == 10.0
 
 
 def test_summary_lists_arms_without_cases() -> None:

@@ -6,6 +6,7 @@ p = 0.0013.
 """
 
 import json
+import math
 
 import numpy as np
 import polars as pl
@@ -24,6 +25,7 @@ from soteria.engine import (
     restricted_mean,
 )
 from soteria.engine.simulate import simulate_cases
+from soteria.engine.survival import cif_quantile
 from soteria.evaluation.survival_did import rmst_did, survival_summary
 
 
@@ -135,7 +137,7 @@ def test_survival_summary_on_150k_cases_is_serialisable():
     assert set(s.logrank) == {"pilot_change", "control_change"}
     assert s.logrank["pilot_change"].diagnostics["groups"] == ["before", "after"]
     med = s.medians.filter((pl.col("arm") == "pilot") & (pl.col("period") == "before"))
-    assert med["km_lower"].item() <= med["km_median"].item() <= med["km_upper"].item()
+    assert med["median_lower"].item() <= med["median_days"].item() <= med["median_upper"].item()
     json.dumps(s.to_dict(), allow_nan=False)
 
 
@@ -187,3 +189,21 @@ def test_stratified_logrank_has_its_size_when_areas_differ_in_level():
         pooled += logrank_test(days, event, after).p_value < 0.05
         stratified += logrank_test(days, event, after, strata=area).p_value < 0.05
     assert pooled / 200 > 0.5 and stratified / 200 <= 0.08
+
+
+def test_cif_quantile_matches_lifelines_aalen_johansen():
+    """The day by which a share of all cases were filed, closures competing, read off lifelines' curve."""
+    cases = simulate_cases(n=3_000, seed=11)
+    days, event = cases["days"].to_numpy(), cases["event"].to_numpy()
+    ref = AalenJohansenFitter(calculate_variance=False).fit(days, event, event_of_interest=1)
+    cdf = ref.cumulative_density_.iloc[:, 0]
+    for share in (0.25, 0.5):
+        ours = cif_quantile(days, event, share)
+        assert ours.estimate == pytest.approx(
+            float(cdf[cdf >= share].index[0]), abs=0.01
+        )  # lifelines jitters ties
+        assert ours.lower <= ours.estimate <= ours.upper
+    never = cif_quantile([5.0, 5.0, 10.0, 10.0], [2, 2, 1, 2])  # a quarter filed, never half
+    assert (
+        never.estimate == math.inf and cif_quantile([5.0, 5.0, 10.0, 10.0], [2, 2, 1, 2], 0.25).estimate == 10
+    )

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from soteria.analysis.compare import Selection
+from soteria.analysis.survival import summary
 from soteria.engine.results import Estimate
 from soteria.evaluation import text
 from soteria.evaluation.outcome import EvaluationResult
@@ -157,21 +158,30 @@ def test_pretrend_and_secondary_sentences(runs: dict[str, EvaluationResult]) -> 
     assert text.interval(rm, "days") in sentence and sentence.endswith(").")
 
 
-def test_survival_table_columns_and_figures(runs: dict[str, EvaluationResult]) -> None:
+TTE_SCHEMA = {"arm": pl.String, "period": pl.String, "days": pl.Float64, "event": pl.Int64}
+ARMS_PERIODS = ("before", "after")
+
+
+def test_survival_summary_is_the_report_to_file_pages(runs: dict[str, EvaluationResult]) -> None:
     o = runs["default"].outcomes["report_to_file"]
-    table = text.survival_table(o)
-    counts = ["Cases", "Filed", "Closed before a file", "Still open"]
-    assert table.columns == ["Arm", "Period", *counts, text.FILED_IN_A_YEAR, text.MEDIAN_WHILE_OPEN]
-    arms = [(a, p) for a in ("Pilot areas", "Control areas") for p in ("Before", "After")]
-    assert table.select("Arm", "Period").rows() == arms
-    assert table["Cases"].to_list() == table.select(pl.sum_horizontal(counts[1:])).to_series().to_list()
-    medians = o.survival.medians if o.survival else pl.DataFrame()
-    assert table["Cases"].sum() == medians["n"].sum()
-    shares = table[text.FILED_IN_A_YEAR].to_list()
-    assert all(0 < s < 100 for s in shares) and text.survival_table(replace(o, survival=None)).is_empty()
+    table = text.summary_frame(o)
+    assert table.columns == list(summary(pl.DataFrame(schema=TTE_SCHEMA)).columns)
+    assert table.select("arm", "period").rows() == [
+        (a, p) for a in ("pilot", "control") for p in ARMS_PERIODS
+    ]
+    counts = ["filed", "closed_before_file", "still_open"]
+    assert table["cases"].to_list() == table.select(pl.sum_horizontal(counts)).to_series().to_list()
+    assert (
+        all(0 < s < 1 for s in table["filed_by_365"])
+        and text.summary_frame(replace(o, survival=None)).is_empty()
+    )
+    for row in table.iter_rows(named=True):  # a median only where half of all cases were filed
+        assert (row["median_days"] is None) == (row["filed_by_365"] < 0.5 and row["median_days"] is None)
 
 
-def test_survival_table_withholds_figures_from_fewer_than_10_cases(runs: dict[str, EvaluationResult]) -> None:
+def test_survival_summary_withholds_figures_from_fewer_than_10_cases(
+    runs: dict[str, EvaluationResult],
+) -> None:
     o = runs["default"].outcomes["report_to_file"]
     cells = [
         ("pilot", "before", 6),
@@ -181,23 +191,23 @@ def test_survival_table_withholds_figures_from_fewer_than_10_cases(runs: dict[st
     ]
     rows = [(arm, period, float(10 + 30 * i), i % 3) for arm, period, n in cells for i in range(n)]
     cases = pl.DataFrame(rows, schema=["arm", "period", "days", "event"], orient="row")
-    table = text.survival_table(replace(o, survival=survival_summary(cases)))
-    small = table.filter(pl.col("Cases") < 10)
-    assert small.select("Arm", "Period", "Cases").rows() == [("Pilot areas", "Before", 6)]
-    assert small[text.FILED_IN_A_YEAR].to_list() == [None] and small[text.MEDIAN_WHILE_OPEN].to_list() == [
-        None
-    ]
-    assert table.filter(pl.col("Cases") >= 10)[text.FILED_IN_A_YEAR].null_count() == 0
+    table = text.summary_frame(replace(o, survival=survival_summary(cases)))
+    small = table.filter(pl.col("cases") < 10)
+    assert small.select("arm", "period", "cases").rows() == [("pilot", "before", 6)]
+    assert small["filed_by_365"].to_list() == [None] and small["median_days"].to_list() == [None]
+    assert table.filter(pl.col("cases") >= 10)["filed_by_90"].null_count() == 0
 
 
 def test_the_published_survival_table_shows_no_count_from_1_to_4(small_demo: Store) -> None:
     """The Evaluation page shows the table after disclosure control: the raw one has small counts."""
     run = store_analyses(small_demo).evaluation(Selection(end=date(2022, 12, 31)), "never")
     o = run.outcomes["report_to_file"]
-    columns = ["Cases", "Filed", "Closed before a file", "Still open"]
-    raw = text.survival_table(o).select(columns).to_numpy().ravel()
+    raw = (
+        text.summary_frame(o).select("cases", "filed", "closed_before_file", "still_open").to_numpy().ravel()
+    )
     assert any(1 <= v <= 4 for v in raw)  # the selection has small cells to protect
     published = published_evaluation_survival(o)
+    columns = ["Cases", "Filed", "Closed before a file", "Still open"]
     shown = published.frame.select(columns).to_numpy().ravel()
     assert not any(v is not None and 1 <= v <= 4 for v in shown), published.frame
     assert published.note.primary > 0 and published.legend()

@@ -1,3 +1,6 @@
+import pandas as pd
+
+from soteria.outputs.published_tables import NOT_REACHED
 from tests.pages.conftest import chart_titles, open_data_table, plotly_specs
 
 
@@ -18,7 +21,12 @@ def test_report_to_file_page_shows_share_filed_medians_and_numbers_at_risk(open_
         ("pilot areas", "after"),
         ("pilot areas", "before"),
     ]
-    assert medians["Median days while open (KM)"].notna().all()
+    # Every figure is of all cases, closures competing: a median only where half were filed
+    assert "Median days while open (KM)" not in medians.columns
+    shares = medians["Filed within a year (%)"].astype(float)
+    median = pd.to_numeric(medians[NOT_REACHED], errors="coerce")  # a symbol where there is none
+    assert ((shares < 50) <= (median.isna() | (median > 365))).all()
+    assert pd.to_numeric(medians["Days until a quarter were filed"], errors="coerce").notna().all()
     # Closures compete with filing: no curve rises above the share of cases that could still be filed
     # (filed or still open), where a Kaplan-Meier curve climbed to nearly all cases.
     could = ((medians["Filed"] + medians["Still open"]) / medians["Cases"]).max()

@@ -35,13 +35,10 @@ from soteria.evaluation.text.sentences import (
 )
 from soteria.evaluation.text.survival import (
     ESTIMATORS,
-    FILED_IN_A_YEAR,
-    MEDIAN_WHILE_OPEN,
     curves_for,
     curves_summary,
     logrank_sentences,
     summary_frame,
-    survival_table,
 )
 from soteria.evaluation.text.synth import (
     first_after,
@@ -69,8 +66,6 @@ from soteria.evaluation.text.words import (
 
 __all__ = [
     "ESTIMATORS",
-    "FILED_IN_A_YEAR",
-    "MEDIAN_WHILE_OPEN",
     "METHODS",
     "MINUS",
     "ROLE_WORDS",
@@ -106,7 +101,6 @@ __all__ = [
     "size_words",
     "subtitle",
     "summary_frame",
-    "survival_table",
     "synth_axis",
     "synth_did_sentence",
     "synth_for",

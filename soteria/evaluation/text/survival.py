@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from soteria.domain import MIN_CASES
 from soteria.evaluation.case_panels import HORIZON_DAYS
 from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
 from soteria.evaluation.text.words import interval, number, p_is
@@ -15,64 +14,11 @@ ESTIMATORS = {
 }
 
 
-FILED_IN_A_YEAR = "Filed within a year, closures competing (%)"
-
-
-MEDIAN_WHILE_OPEN = "Median days while open (KM)"
-
-
-def survival_table(o: OutcomeResult) -> pl.DataFrame:
-    """Per arm and period: cases, filed, closed, open, KM median with interval, share filed in a year."""
-    s = o.survival
-    if s is None:
-        return pl.DataFrame()
-    inc = s.incidence.filter(pl.col("horizon") == HORIZON_DAYS).select(
-        "arm", "period", pl.col("filed").alias("filed_share")
-    )
-    small = pl.col("n") < MIN_CASES
-    return (
-        s.medians.join(inc, on=["arm", "period"], how="left")
-        .sort(pl.col("arm") != "pilot", pl.col("period") != "before")
-        .select(
-            pl.col("arm").replace_strict({"pilot": "Pilot areas", "control": "Control areas"}).alias("Arm"),
-            pl.col("period").str.to_titlecase().alias("Period"),
-            pl.col("n").alias("Cases"),
-            pl.col("filed").alias("Filed"),
-            pl.col("closed").alias("Closed before a file"),
-            pl.col("open").alias("Still open"),
-            pl.when(~small).then(pl.col("filed_share") * 100).round(1).alias(FILED_IN_A_YEAR),
-            pl.when(~small & pl.col("km_median").is_finite()).then("km_median").alias(MEDIAN_WHILE_OPEN),
-        )
-    )  # fmt: skip
-
-
 def summary_frame(o: OutcomeResult) -> pl.DataFrame:
-    """The evaluation's report-to-file summary in the shape of `analysis.survival.summary`, so that it is
-    published as the Report-to-file page's is (`disclosure.km_summary`: cases = filed + closed + open
-    protected as a row total; medians and shares from fewer than 10 cases withheld)."""
-    s = o.survival
-    if s is None:
-        return pl.DataFrame()
-    shares = s.incidence.pivot(on="horizon", index=["arm", "period"], values="filed")
-    by = {float(c): c for c in shares.columns if c not in ("arm", "period")}
-    small = pl.col("n") < MIN_CASES
-
-    def finite(c: str) -> pl.Expr:  # an infinite median was not reached: no figure
-        return pl.when(~small & pl.col(c).is_finite()).then(pl.col(c))
-
-    return (
-        s.medians.join(shares, on=["arm", "period"], how="left")
-        .sort(pl.col("arm") != "pilot", pl.col("period") != "before")
-        .select(
-            "arm", "period", pl.col("n").alias("cases"), "filed",
-            pl.col("closed").alias("closed_before_file"), pl.col("open").alias("still_open"),
-            finite("km_median").alias("median_days"), finite("km_lower").alias("median_lower"),
-            finite("km_upper").alias("median_upper"),
-            pl.when(~small).then(pl.col(by[90.0])).alias("filed_by_90"),
-            pl.when(~small).then(pl.col(by[HORIZON_DAYS])).alias("filed_by_365"),
-            small.alias("withheld"),
-        )
-    )  # fmt: skip
+    """The evaluation's report-to-file summary: ``analysis.survival.summary``, the Report-to-file page's
+    own table (medians only where half of all cases were filed, closures competing), published as that
+    page's is (``disclosure.km_summary``)."""
+    return pl.DataFrame() if o.survival is None else o.survival.medians
 
 
 def logrank_sentences(o: OutcomeResult) -> list[str]:

@@ -52,8 +52,9 @@ METHOD_NOTES: tuple[tuple[str, str], ...] = (
         "Aalen-Johansen estimates of the share of all reported cases whose police file reached the CPS by "
         "each day since the report, closures before a file competing (they are never filed); open cases "
         "are censored at the extract date, and a case reported before its area's start at that start. "
-        "Medians of time to file are Kaplan-Meier medians with closures censored, labelled 'while open'. "
-        "95% intervals are log-log.",
+        "Medians of time to file are given only where half of all cases were filed (otherwise the days "
+        "until a quarter were filed and the shares filed within 90 days and a year). 95% intervals are "
+        "log-log.",
     ),
     (
         "Evaluation",
