@@ -7,6 +7,7 @@ example no Chromium for an image).
 
     python -m soteria export --list
     python -m soteria export CHART --format png|svg|pdf|csv|xlsx --out PATH [filters]
+        [--measure index|mean_per_area|total] [--estimator aalen_johansen|kaplan_meier]
     python -m soteria report --out PATH.pdf|.pptx|.html [--charts A,B ...] [filters]
 """
 
@@ -36,6 +37,32 @@ BaselineOpt = Annotated[int | None, typer.Option("--baseline-year", help="Index 
 MeasureOpt = Annotated[
     str | None, typer.Option("--measure", help="index (default), mean_per_area or total (volume charts).")
 ]
+EstimatorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--estimator",
+        help="Report-to-file curves: aalen_johansen (default: all cases, closures competing) or "
+        "kaplan_meier (the hypothetical 'if no case were closed').",
+    ),
+]
+
+
+OPTION_CHARTS = {
+    "measure": "the pilot-against-control volume charts",
+    "estimator": "the report-to-file chart (report_to_file_share_filed)",
+}
+
+
+def _chart_options(chart: str, **given: str | None) -> dict[str, str]:
+    """The chart options given; exit 2 when the chart takes no such option (values are checked by the
+    registry, which names the allowed ones)."""
+    from soteria.outputs.registry import CHARTS
+
+    spec = CHARTS[chart]
+    for key, value in given.items():
+        if value is not None and key not in spec.options:
+            fail(f"--{key} applies to {OPTION_CHARTS[key]}, not {chart}", 2)
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _date(flag: str, text: str | None) -> date | None:
@@ -111,6 +138,7 @@ def export(
     exclude: ExcludeOpt = None,
     baseline_year: BaselineOpt = None,
     measure: MeasureOpt = None,
+    estimator: EstimatorOpt = None,
 ) -> None:
     """Export one chart as an image (PNG, SVG, PDF) or its data (CSV, Excel), after disclosure control."""
     from soteria.outputs.registry import CHARTS
@@ -126,15 +154,14 @@ def export(
         fail(f"unknown chart {chart!r}; `python -m soteria export --list` names them", 2)
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", 2)
-    if measure is not None and "measure" not in CHARTS[chart].options:
-        fail(f"--measure applies to the pilot-against-control volume charts, not {chart}", 2)
+    options = _chart_options(chart, measure=measure, estimator=estimator)
     sel = selection(grain, start, end, frequency, wave, exclude, baseline_year)
 
     def run() -> None:
         from soteria.outputs import chart_files, registry
 
         try:
-            output = registry.build(chart, _data(ctx, sel), sel, measure=measure)
+            output = registry.build(chart, _data(ctx, sel), sel, **options)
         except ValueError as exc:
             fail(f"invalid choice: {exc}", 2)
         target = out if out is not None else Path(output.file_name(fmt))

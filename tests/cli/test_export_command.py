@@ -67,6 +67,7 @@ def test_list_names_every_chart_with_its_label(db: Path) -> None:
     ("referrals_pilot_vs_control", ("--measure", "total")),
     ("victim_withdrawals_by_area", ()),
     ("report_to_file_share_filed", ()),
+    ("report_to_file_share_filed", ("--estimator", "kaplan_meier")),
     ("charge_rate_event_study", ()),
 ])  # fmt: skip
 def test_csv_holds_the_published_table(
@@ -126,6 +127,9 @@ def test_xlsx_holds_the_published_table_with_its_symbols(
     ((), "name a chart to export"),
     (("referrals_by_area", "--format", "gif"), "--format must be one of png, svg, pdf, csv, xlsx, not 'gif'"),
     (("report_to_file_share_filed", "--measure", "total"), "--measure applies to the pilot-against"),
+    (("referrals_by_area", "--estimator", "kaplan_meier"), "--estimator applies to the report-to-file chart"),
+    (("report_to_file_share_filed", "--format", "csv", "--estimator", "km"),
+     "invalid choice: estimator must be one of aalen_johansen, kaplan_meier, not 'km'"),
     (("referrals_pilot_vs_control", "--format", "csv", "--measure", "bogus"),
      "invalid choice: measure must be one of index, mean_per_area, total, not 'bogus'"),
     ((*CSV, "--start", "2019-13-01"),
