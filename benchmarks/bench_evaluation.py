@@ -5,10 +5,11 @@
    runs every estimate for all three outcomes (``soteria.evaluation.run.run_evaluation``):
    staggered DiD with randomisation inference and its event study, bootstrap and TWFE for comparison,
    synthetic control with placebos for every pilot area (referrals and charge rate), and the survival
-   analysis of every case (Kaplan-Meier, Aalen-Johansen, log-rank, RMST and the per-area comparison).
+   analysis of every case (Aalen-Johansen, stratified log-rank, RMST and the per-area comparison),
+   parallel-trend sensitivity and synthetic DiD.
    Printed: the read, the evaluation and the whole process (imports included), median of --repeat.
    Two designs at CPS Area grain: the default (not-yet-treated controls: 14 Areas in three start
-   groups, 252,252 possible assignments, so 5,000 random ones plus the observed) and one with exactly
+   groups; the 4 later-wave Areas keep their start, so all C(10, 5) = 252 assignments) and one with exactly
    C(14, 5) = 2,002 assignments (never-treated controls, window ending 30 September 2022, before the
    October 2022 wave, so 5 pilot Areas against 9 untreated ones).
 2. PAGE: Streamlit's AppTest on the Evaluation page: caches cleared, a fresh AppTest, the cold run

@@ -8,7 +8,7 @@ month 45 = October 2022, 5 never treated inside the window of 55 months to July 
 - charge rate: quarterly rates in points, the pilots' start in the last month of a quarter (that
   quarter a third treated), additive effect.
 Scenarios: no effect; an effect only in the first wave; effects in every wave; area-specific trends
-(parallel trends fails: expect bias there, which is what the sensitivity analysis is for);
+(each area its own linear trend);
 overdispersed counts (negative binomial).
 Case extracts: per area exponential filing and closure times with area-specific rates, open cases
 censored at a random extract date; the pilot speeds filing up by a known factor after the start;
@@ -16,13 +16,17 @@ outcome the area-level share filed within a year (Aalen-Johansen), whose true ef
 closed form.
 
 Targets (issue 13): coverage 93-97%, size at most 6%, |bias| under a tenth of the effect.
-Run:   .venv/bin/python benchmarks/simulation_study.py [--runs 400]
-Prints one row per outcome and scenario; exit 1 if a target is missed where it applies.
+Run:   .venv/bin/python benchmarks/simulation_study.py [--runs 1000]   (about 4 minutes)
+Prints one row per outcome and scenario; exit 1 if a target is missed (judged within two Monte Carlo
+standard errors). The rows with area-specific trends have trends unrelated to which areas are pilots (the
+randomisation protects against those); pilots chosen for their trends are what the pre-trend test and
+the sensitivity analysis are for.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -127,25 +131,33 @@ def row(name: str, scenario: str, effect: float, res: list[tuple[float, float, f
     cover = float(np.mean((a[:, 1] <= effect) & (effect <= a[:, 2])))
     reject = float(np.mean(a[:, 3] <= 0.05))
     width = float(np.median(a[:, 2] - a[:, 1]))
-    ok = 0.93 <= cover <= 0.97 if "trend" not in scenario else True
+    # Judged within Monte Carlo error: a share estimated from n runs has standard error
+    # sqrt(p(1-p)/n) (1.1 points for 95% of 400 runs), so a target counts as met when it lies within
+    # two standard errors of the estimate.
+    n = len(a)
+    se_cover, se_reject = (
+        math.sqrt(cover * (1 - cover) / n),
+        math.sqrt(max(reject * (1 - reject), 0.05 * 0.95) / n),
+    )
+    ok = 0.93 - 2 * se_cover <= cover <= 0.97 + 2 * se_cover
     if effect == 0:
-        ok &= reject <= 0.06
+        ok &= reject - 2 * se_reject <= 0.06
     else:
-        ok &= abs(bias) < abs(effect) / 10 or "trend" in scenario
+        ok &= abs(bias) < abs(effect) / 10
     what = "size" if effect == 0 else "power"
-    print(f"{name:<13} {scenario:<34} {effect:>7.3g} {bias:>+8.3f} {cover:>8.1%} {what:>5} {reject:>6.1%} "
-          f"{width:>8.3f}  {'ok' if ok else 'MISSED'}")  # fmt: skip
+    print(f"{name:<13} {scenario:<34} {effect:>7.3g} {bias:>+8.3f} {cover:>8.1%} (±{2 * se_cover:.1%}) "
+          f"{what:>5} {reject:>6.1%} {width:>8.3f}  {'ok' if ok else 'MISSED'}")  # fmt: skip
     return ok
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=400)
+    ap.add_argument("--runs", type=int, default=1000)
     runs = ap.parse_args().runs
     started = time.perf_counter()
     print(f"{runs} simulated data sets per row; targets: coverage 93-97%, size <= 6%, |bias| < effect/10")
-    print(f"{'outcome':<13} {'scenario':<34} {'effect':>7} {'bias':>8} {'cover95':>8} {'':>5} {'reject':>6} "
-          f"{'width':>8}")  # fmt: skip
+    print(f"{'outcome':<13} {'scenario':<34} {'effect':>7} {'bias':>8} {'cover95':>8} {'(2 MC SE)':>9} "
+          f"{'':>5} {'reject':>6} {'width':>8}")  # fmt: skip
     ok = True
     for scenario, effect, kw in (
         ("no effect", 0.0, {}),
@@ -166,7 +178,7 @@ def main() -> int:
         size = effect if isinstance(effect, float) else effect[9]
         ok &= row("charge rate", scenario, size, charge_rate(runs, effect, **kw))
     for scenario, speedup in (("no effect", 1.0), ("filing 30% faster", 1.3)):
-        res, truth = cases(max(runs // 4, 50), speedup)
+        res, truth = cases(runs, speedup)
         shifted = [(e + truth, lo + truth, hi + truth, p) for e, lo, hi, p in res]
         ok &= row("share filed", f"{scenario} (truth {truth:+.1f} pts)", truth, shifted)
     print(

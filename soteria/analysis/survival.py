@@ -215,8 +215,9 @@ def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
     """Per arm and period: counts; from the Aalen-Johansen curve (the share of all cases filed, closures
     competing, as on the Evaluation page) the median days to file with its 95% interval, only where
     half of all cases were filed (else null: "not reached"), the days by which a quarter were filed, and
-    the shares filed within 90 and 365 days; and the Kaplan-Meier median "if no case were closed"
-    (closures censored), a hypothetical kept only for the chart option that is labelled so.
+    the shares filed within 90 and 365 days (the year's with its 95% interval); and the Kaplan-Meier
+    median "if no case were closed" (closures censored), a hypothetical kept only for the chart option
+    that is labelled so.
 
     Medians and shares from fewer than min_cases cases are withheld (null, withheld=True); counts
     are raw, for the disclosure step to suppress.
@@ -245,6 +246,8 @@ def summary(tte: pl.DataFrame, min_cases: int = MIN_CASES) -> pl.DataFrame:
                 "quarter_days": None if quarter is None else _finite(quarter.estimate),
                 "filed_by_90": None if filed is None else sv.value_at(filed, 90, "cif"),
                 "filed_by_365": None if filed is None else sv.value_at(filed, 365, "cif"),
+                "filed_by_365_lower": None if filed is None else sv.value_at(filed, 365, "lower"),
+                "filed_by_365_upper": None if filed is None else sv.value_at(filed, 365, "upper"),
                 "median_if_none_closed": None if km is None else _finite(km.estimate),
                 "withheld": withheld,
             }
@@ -259,6 +262,8 @@ SUMMARY_ESTIMATES = (
     "quarter_days",
     "filed_by_90",
     "filed_by_365",
+    "filed_by_365_lower",
+    "filed_by_365_upper",
     "median_if_none_closed",
 )
 

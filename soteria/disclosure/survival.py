@@ -106,6 +106,8 @@ def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int
             "median_if_none_closed": "Median days if no case were closed (hypothetical)",
             "filed_by_90": "Filed within 90 days",
             "filed_by_365": "Filed within a year",
+            "filed_by_365_lower": "Filed within a year: 95% lower",
+            "filed_by_365_upper": "Filed within a year: 95% upper",
         },
     )
 

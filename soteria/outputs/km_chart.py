@@ -35,7 +35,12 @@ def report_to_file_sentence(summary: dc.Published, competing: bool = True) -> st
             return "withheld (fewer than 10 cases)"
         value = row[column][0]
         if competing:
-            return "not known (follow-up under a year)" if value is None else f"{value:.0%}"
+            if value is None:
+                return "not known (follow-up under a year)"
+            lo, hi = row["filed_by_365_lower"][0], row["filed_by_365_upper"][0]
+            return f"{value:.0%}" + (
+                "" if lo is None or hi is None else f" (95% interval {lo:.0%} to {hi:.0%})"
+            )
         return _days(value)
 
     cells = (

@@ -67,6 +67,11 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
         None if a is None else f"{a:.0f} to {'not reached' if b is None else f'{b:.0f}'}"
         for a, b in zip(lo, hi, strict=True)
     ]
+    flo, fhi = f.get_column("filed_by_365_lower"), f.get_column("filed_by_365_upper")
+    filed_interval = [
+        None if a is None or b is None else f"{100 * a:.1f} to {100 * b:.1f}"
+        for a, b in zip(flo, fhi, strict=True)
+    ]
     frame = pl.DataFrame(
         {
             "Arm": f.get_column("arm").replace(ARM_LABEL),
@@ -77,6 +82,7 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Still open": f.get_column("still_open"),
             "Filed within 90 days (%)": (f.get_column("filed_by_90") * 100).round(1),
             "Filed within a year (%)": (f.get_column("filed_by_365") * 100).round(1),
+            "Filed within a year: 95% interval": pl.Series(filed_interval, dtype=pl.String),
             "Days until a quarter were filed": f.get_column("quarter_days").round(0),
             NOT_REACHED: f.get_column("median_days").round(0),
             "95% interval": pl.Series(interval, dtype=pl.String),
@@ -90,6 +96,9 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
             "Still open": mark("still_open"),
             "Filed within 90 days (%)": mark("filed_by_90"),
             "Filed within a year (%)": mark("filed_by_365"),
+            "Filed within a year: 95% interval": mark("filed_by_365_lower").fill_null(
+                mark("filed_by_365_upper")
+            ),
             "Days until a quarter were filed": mark("quarter_days"),
             NOT_REACHED: mark("median_days"),
             "95% interval": mark("median_lower").fill_null(mark("median_upper")),

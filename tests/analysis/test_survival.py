@@ -346,6 +346,8 @@ def test_summary() -> None:
         "quarter_days",
         "filed_by_90",
         "filed_by_365",
+        "filed_by_365_lower",
+        "filed_by_365_upper",
         "median_if_none_closed",
         "withheld",
     ]
@@ -367,6 +369,7 @@ def test_summary() -> None:
     assert (never["median_days"], never["filed_by_90"], never["filed_by_365"]) == (None, 0.0, None)
     half = rows["control", "after"]
     assert (half["median_days"], half["filed_by_365"], half["withheld"]) == (30.0, 0.5, False)
+    assert half["filed_by_365_lower"] < 0.5 < half["filed_by_365_upper"]
 
 
 def test_summary_gives_a_median_only_where_half_of_all_cases_were_filed() -> None:

@@ -97,6 +97,7 @@ def test_the_summary_is_one_sentence(name: str, outputs: dict[str, ChartOutput])
 def test_the_km_summary_is_one_sentence(outputs: dict[str, ChartOutput]) -> None:
     summary = outputs["report_to_file_share_filed"].summary
     assert one_sentence(summary), summary
+    assert "closures competing" in summary and summary.count("95% interval") >= 2  # shares with intervals
 
 
 def test_the_sentence_check_itself() -> None:

@@ -27,6 +27,7 @@ def test_report_to_file_page_shows_share_filed_medians_and_numbers_at_risk(open_
     median = pd.to_numeric(medians[NOT_REACHED], errors="coerce")  # a symbol where there is none
     assert ((shares < 50) <= (median.isna() | (median > 365))).all()
     assert pd.to_numeric(medians["Days until a quarter were filed"], errors="coerce").notna().all()
+    assert medians["Filed within a year: 95% interval"].str.contains(" to ").all()
     # Closures compete with filing: no curve rises above the share of cases that could still be filed
     # (filed or still open), where a Kaplan-Meier curve climbed to nearly all cases.
     could = ((medians["Filed"] + medians["Still open"]) / medians["Cases"]).max()
