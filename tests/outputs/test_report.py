@@ -215,6 +215,9 @@ def test_pack_cover_findings_are_plain_english(pack) -> None:
     assert "pilot areas" in text and "**" not in text and "95% interval" in text
     assert pack.caveats[0].startswith(DEMO_LABEL)
     assert any("Disclosure control" in c for c in pack.caveats)
+    # a clear finding says how much of a departure from parallel trends it survives
+    clear = [f for f in pack.findings if "(clear evidence)" in f and not f.startswith("Report to file")]
+    assert all("sensitivity to parallel trends" in f for f in clear)
 
 
 def test_html_report_is_self_contained_with_published_tables(pack) -> None:

@@ -65,9 +65,11 @@ def _effects(data: Analyses, sel: compare.Selection) -> list[str]:
         if o.verdict == "fails":
             out.append(f"{evaluation_text.SHORT[o.outcome]}: {word}.")
         else:
+            caveat = evaluation_text.clear_only_if(o)
             out.append(
                 f"{evaluation_text.SHORT[o.outcome]} ({word.lower()}): "
                 + plain(evaluation_text.headline_sentence(o))
+                + (f" Caveat: {caveat}." if caveat else "")
             )
     return out
 
