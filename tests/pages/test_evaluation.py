@@ -29,6 +29,12 @@ def test_headlines_event_study_synthetic_control_survival_and_methods(open_page)
     event = plotly_specs(at)[0]
     before = [t for t in event["data"] if t["name"].startswith("Before")][0]
     assert min(before["x"]) < 0 and "error_y" in before  # pre-period estimates with intervals
+    assert any(t["name"].startswith("Simultaneous 95% band") and t["fill"] == "toself" for t in event["data"])
+    assert "If trends were not parallel." in body and ("breakdown value" in body or "no support" in body)
+    robust = next(d.value for d in at.dataframe if "Robust 95% interval" in d.value.columns)
+    assert list(robust["Trend change allowed after the start (M)"])[:3] == ["0", "0.5", "1"]
+    assert "Synthetic difference-in-differences, all 5 pilot areas together" in body
+    assert "Did time to file change after the start within pilot areas?" in body
     assert [e.label for e in at.expander][-2:] == [
         "Methods: assumptions and what would break them",
         "Which areas take part",
