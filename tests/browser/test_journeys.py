@@ -27,7 +27,7 @@ def test_browse_overview_then_charts(page, app_url):
     page.get_by_role("link", name="Report-to-file times").click()
     expect(page.get_by_role("heading", name="Report-to-file times")).to_be_visible(timeout=LOAD)
     expect(page.locator("[data-testid='stPlotlyChart'] svg.main-svg").first).to_be_visible(timeout=LOAD)
-    expect(page.get_by_role("heading", name="Median days from report to file")).to_be_visible()
+    expect(page.get_by_role("heading", name="How many cases were filed, and how fast")).to_be_visible()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 

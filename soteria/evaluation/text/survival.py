@@ -10,7 +10,7 @@ from soteria.evaluation.text.words import interval, number, p_is
 
 ESTIMATORS = {
     "aalen_johansen": "All cases: closures count as never filed (Aalen-Johansen)",
-    "kaplan_meier": "While open: closures censored (Kaplan-Meier)",
+    "kaplan_meier": "Hypothetical: if no case were closed (Kaplan-Meier)",
 }
 
 
@@ -51,7 +51,11 @@ def curves_summary(curves: pl.DataFrame, estimator: str) -> str:
     parts = []
     for (arm, period), g in sorted(c.partition_by("arm", "period", as_dict=True).items()):
         parts.append(f"{arm} areas {period}: {float(g['share_filed'].max()):.0%}")  # type: ignore[arg-type]  # a polars scalar
-    what = "all cases, closures competing" if estimator == "aalen_johansen" else "closures censored"
+    what = (
+        "all cases, closures competing"
+        if estimator == "aalen_johansen"
+        else "hypothetical, if no case were closed: not the share that reached the CPS"
+    )
     return f"Share of cases with a file at the CPS within a year ({what}): " + "; ".join(parts) + "."
 
 
