@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from soteria import auth
-from soteria.cli.common import app, existing_store, fail, guarded
+from soteria.cli.common import app, authorise, existing_store, fail, guarded
 from soteria.store import close_stores
 
 
@@ -50,10 +50,9 @@ def restore(
     path: Path = ctx.obj
 
     def run() -> None:
-        from soteria.store import backups, is_duckdb_file
+        from soteria.store import backups
 
-        if path.exists() and is_duckdb_file(path):
-            existing_store(path, "change_data")
+        _authorise_restore(path, snapshot)
         close_stores()  # this process must not hold the file while it is replaced
         snap, before = backups.restore(path, snapshot)
         typer.echo(f"Restored {path} from snapshot {snap.name} ({snap.reason}).")
@@ -61,6 +60,28 @@ def restore(
             typer.echo(f"The database as it was just before is snapshot {before.name}.")
 
     guarded(run)
+
+
+def _authorise_restore(path: Path, snapshot: str) -> None:
+    """Roles first, whatever state the database is in: the current database's role table when it can be
+    read; when it is missing or damaged, the snapshot's own (what will be in force after the restore).
+    Either way .streamlit/secrets.toml counts too, and a database still in use refuses the restore."""
+    from soteria.store import StorageError, Store, backups, is_duckdb_file
+
+    if path.exists() and is_duckdb_file(path):
+        try:
+            existing_store(path, "change_data")
+            return
+        except StorageError as exc:
+            if "in use" in str(exc):
+                raise
+    snap = backups.find(path, snapshot)
+    backups.verify(snap.path)
+    store = Store(snap.path, read_only=True)
+    try:
+        authorise(store, "change_data")
+    finally:
+        store.close()
 
 
 roles_app = typer.Typer(

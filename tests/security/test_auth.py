@@ -178,3 +178,31 @@ def test_cli_evaluator_loads_and_is_recorded_admin_manages_roles(roles_db, capsy
     )
     assert code == 2 and "unknown role" in err
     close_stores()
+
+
+@pytest.mark.parametrize("state", ["damaged", "missing"])
+def test_cli_restore_checks_roles_whatever_state_the_database_is_in(
+    roles_db, capsys, monkeypatch, state
+) -> None:
+    """A damaged or missing database has no readable role table: the snapshot's own decides (the roles
+    that will be in force after the restore), so a viewer cannot restore and an admin can."""
+    from pathlib import Path
+
+    from soteria.store import backups, close_stores
+
+    assert run_cli(capsys, monkeypatch, "ana@example.org", "--db", roles_db, "backup")[0] == 0
+    name = backups.list_snapshots(roles_db)[0].name
+    close_stores()
+    db = Path(roles_db)
+    if state == "damaged":
+        db.write_bytes(b"\0" * 4096)
+    else:
+        db.unlink()
+    code, _, err = run_cli(capsys, monkeypatch, "vi@x.org", "--db", roles_db, "restore", name)
+    assert code == 2 and "vi@x.org has the viewer role, which does not allow" in err, err
+    assert (db.read_bytes() == b"\0" * 4096) if state == "damaged" else not db.exists()
+    code, _, err = run_cli(capsys, monkeypatch, "stranger@x.org", "--db", roles_db, "restore", name)
+    assert code == 2 and "no role" in err
+    code, out, err = run_cli(capsys, monkeypatch, "ana@example.org", "--db", roles_db, "restore", name)
+    assert code == 0 and "Restored" in out, err
+    close_stores()
