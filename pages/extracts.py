@@ -29,16 +29,21 @@ assert extract is not None
 st.subheader(f"Extract {chosen}: {extract['file_name']}")
 st.markdown("\n".join(f"- {line}" for line in views.extract_summary(extract)))
 
-original = views.original_file(store, extract)
-if original is not None:
+if not views.has_original(store, extract):
+    st.caption("No original file is kept for this load (synthetic demonstration data).")
+elif ui_access.access().can("download_originals"):
+    # Raw case-level data: admins only, and made on demand. Streamlit serves downloads from /media/ to
+    # anyone holding the address, so the file must not sit behind an address in the page: a deferred
+    # download exists only from the admin's click until Streamlit's next clean-up.
     st.download_button(
         "Download the file as loaded",
-        data=original,
+        data=lambda: views.original_file(store, extract) or b"",
         file_name=extract["file_name"],
         on_click="ignore",
+        help="The raw extract, with no disclosure control: handle it as the source data.",
     )
 else:
-    st.caption("No original file is kept for this load (synthetic demonstration data).")
+    st.caption("The original file as loaded can be downloaded by an admin (it is raw case-level data).")
 
 plan = undo.plan_undo(store, chosen)
 if not plan.allowed:

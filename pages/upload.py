@@ -63,7 +63,7 @@ if shown is None:
     st.dataframe(views.rule_counts(parsed), hide_index=True)
     st.download_button(
         "Download the full list of problems (CSV)",
-        data=parsed.problems_csv(),
+        data=parsed.problems_csv,  # made on click: it quotes cells of the raw file (see pages/extracts.py)
         file_name=f"{upload.name}.problems.csv",
         mime="text/csv",
         on_click="ignore",

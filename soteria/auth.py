@@ -26,12 +26,14 @@ from typing import Any
 ROLES = ("viewer", "evaluator", "admin")
 ACTIONS: dict[str, str] = {
     "view": "viewer",  # browse pages, export disclosure-controlled charts and tables
-    "change_data": "evaluator",  # upload, undo, download original files, edit the register, backups
+    "change_data": "evaluator",  # upload, undo, edit the register, backups
+    "download_originals": "admin",  # the raw extract as loaded: case-level data, no disclosure control
     "manage_roles": "admin",  # grant and revoke roles
 }
 ACTION_WORDS = {
     "view": "see this dashboard's data",
     "change_data": "load, undo or change data",
+    "download_originals": "download original extracts as loaded",
     "manage_roles": "manage who may do what",
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

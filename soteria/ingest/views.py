@@ -148,6 +148,11 @@ def extract_summary(extract: dict[str, Any]) -> list[str]:
     return out
 
 
+def has_original(store: Store, extract: dict[str, Any]) -> bool:
+    """Whether the file as loaded was kept (without reading it)."""
+    return archive.original_path(store.path, extract["stored_as"]) is not None
+
+
 def original_file(store: Store, extract: dict[str, Any]) -> bytes | None:
     """The file exactly as it was loaded, when its original was kept."""
     return archive.original(store.path, extract["stored_as"])

@@ -44,9 +44,15 @@ def keep(db_path: Path | str, sha256: str, file_name: str, data: bytes) -> str:
     return name
 
 
-def original(db_path: Path | str, stored_as: str | None) -> bytes | None:
-    """The kept bytes of a load, or None (synthetic demo loads, or a file removed by hand)."""
+def original_path(db_path: Path | str, stored_as: str | None) -> Path | None:
+    """Where the kept bytes of a load are, or None (synthetic demo loads, or a file removed by hand)."""
     if not stored_as or "/" in stored_as or "\\" in stored_as:
         return None
     path = archive_dir(db_path) / stored_as
-    return path.read_bytes() if path.is_file() else None
+    return path if path.is_file() else None
+
+
+def original(db_path: Path | str, stored_as: str | None) -> bytes | None:
+    """The kept bytes of a load, or None (synthetic demo loads, or a file removed by hand)."""
+    path = original_path(db_path, stored_as)
+    return None if path is None else path.read_bytes()

@@ -44,6 +44,18 @@ def test_upload_preview_commit_then_undo(browser, real_app):
     page.get_by_role("link", name="Extracts", exact=True).click()
     expect(page.get_by_role("heading", name="Extract 1: cases_sample.csv")).to_be_visible(timeout=LOAD)
     expect(page.get_by_role("button", name="Download the file as loaded")).to_be_visible()
+    # No address in the page serves the raw extract to a request without the session's cookie
+    raw = (SAMPLES_DIR / "cases_sample.csv").read_bytes()
+    links = page.eval_on_selector_all(
+        "[href*='/media/'], [src*='/media/']", "els => els.map(e => e.href || e.src)"
+    )
+    stranger = browser.new_context()
+    for link in links:
+        assert raw not in stranger.request.get(link).body()
+    stranger.close()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the file as loaded").click()
+    assert open(download.value.path(), "rb").read() == raw  # the admin (local mode) gets it on demand
     undo = page.get_by_role("button", name="Undo extract 1")
     expect(undo).to_be_disabled()
     page.get_by_text("Yes, undo extract 1").click()

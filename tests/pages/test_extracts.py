@@ -65,3 +65,36 @@ def test_an_older_extract_revised_later_shows_why_it_cannot_be_undone(own_db, op
     at.run()
     assert "cannot be undone on its own" in at.info[0].value
     assert not [b for b in at.button if b.label.startswith("Undo extract")]
+
+
+def test_the_original_file_is_an_admins_download_made_only_on_demand(own_db, open_page):
+    """Streamlit serves /media/ files to anyone with the address: the raw extract must have none in
+    the page. In local mode (the single user is admin) the button is deferred: no URL until clicked."""
+    ingest_file(open_store(own_db), SAMPLES_DIR / "cases_sample.csv", "tester")
+    at = open_page("extracts")
+    buttons = at.get("download_button")
+    assert len(buttons) == 1 and buttons[0].proto.label == "Download the file as loaded"
+    assert buttons[0].proto.url == "" and buttons[0].proto.deferred_file_id  # nothing to fetch yet
+
+
+def test_an_evaluator_gets_no_original_file_download(own_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import PAGE_TIMEOUT, ROOT
+
+    ingest_file(open_store(own_db), SAMPLES_DIR / "cases_sample.csv", "tester")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only-secret",
+        "client_id": "soteria",
+        "client_secret": "test-only",
+        "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+    }
+    at.secrets["soteria"] = {"roles": {"ev@example.org": "evaluator"}}
+    at.user = {"is_logged_in": True, "email": "ev@example.org"}
+    at.switch_page("pages/extracts.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Extracts" and not at.get("download_button")
+    assert any("can be downloaded by an admin" in c.value for c in at.caption)
