@@ -181,19 +181,26 @@ def stop_export_server() -> None:
     _renderer.stop()
 
 
-# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
-_FORMULA_START = r"^[=+\-@\t\r]"
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection"), leading blanks or a quote allowed:
+# some spreadsheets trim them before deciding.
+_FORMULA_START = r"^[\s\"]*[=+\-@\t\r|%]"
+# Where a spreadsheet may start a new cell inside a line or cell meant as one (a comma, semicolon or
+# tab: Excel splits on the comma, European locales on the semicolon).
+_CELL_BREAK = r"([,;\t]\s*\"?\s*)([=+\-@|%])"
 
 
 def frame_to_csv(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with a header. Text cells starting with = + - @ tab or CR get a leading `'` so a
-    spreadsheet shows them as text; numeric columns are untouched (negative numbers stay numbers)."""
+    """UTF-8 CSV with a header. Text cells and headers starting with = + - @ | % tab or CR (after any
+    blanks or quotes) get a leading `'` so a spreadsheet shows them as text; numeric columns are
+    untouched (negative numbers stay numbers)."""
+    frame = frame.rename({c: _neutral(c) for c in frame.columns if _neutral(c) != c})
     text_types = (pl.String, pl.Categorical, pl.Enum)
     text_cols = [name for name, dtype in frame.schema.items() if isinstance(dtype, text_types)]
+    inner = {c: pl.col(c).cast(pl.String).str.replace_all(_CELL_BREAK, "${1}'${2}") for c in text_cols}
     safe = frame.with_columns(
-        pl.when(pl.col(c).cast(pl.String).str.contains(_FORMULA_START))
-        .then(pl.lit("'") + pl.col(c).cast(pl.String))
-        .otherwise(pl.col(c).cast(pl.String))
+        pl.when(inner[c].str.contains(_FORMULA_START))
+        .then(pl.lit("'") + inner[c])
+        .otherwise(inner[c])
         .alias(c)
         for c in text_cols
     )
@@ -218,8 +225,23 @@ def export_file_name(chart: str, sel_grain: str, start: date, end: date, ext: st
 
 
 def _neutral(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula, made plain text with a leading `'`."""
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading `'` (and so
+    would-be formulas after a separator inside it, for a spreadsheet that splits the cell there)."""
+    text = re.sub(_CELL_BREAK, r"\1'\2", text)
     return "'" + text if re.match(_FORMULA_START, text) else text
+
+
+def neutral_note(text: str) -> str:
+    """A free-text line for a CSV comment: one line, and wherever a spreadsheet could start a cell
+    inside it (after a comma, semicolon or tab) a would-be formula gets a leading `'`, so a file name
+    such as `a,=1+2+cmd,b.csv` in a Source line cannot become a live formula."""
+    return re.sub(_CELL_BREAK, r"\1'\2", " ".join(text.split()))
+
+
+def sheet_name(text: str) -> str:
+    """An Excel sheet name: none of []:*?/\\, no leading or trailing apostrophe, at most 31 characters."""
+    name = re.sub(r"[\[\]:*?/\\]", "-", " ".join(text.split())).strip("'")[:31]
+    return name or "Data"
 
 
 def table_to_csv(frame: pl.DataFrame, notes: Sequence[str] = ()) -> bytes:
@@ -227,7 +249,7 @@ def table_to_csv(frame: pl.DataFrame, notes: Sequence[str] = ()) -> bytes:
 
     Read it back with `polars.read_csv(..., comment_prefix="#")` (or skip the lines starting `#`).
     """
-    head = "".join("# " + " ".join(n.split()) + "\n" for n in notes)
+    head = "".join("# " + neutral_note(n) + "\n" for n in notes)
     return head.encode("utf-8") + frame_to_csv(frame)
 
 
@@ -261,7 +283,7 @@ def table_to_xlsx(
     number = book.add_format({"num_format": "#,##0.##"})
     symbol = book.add_format({"align": "right"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    data = book.add_worksheet(sheet[:31])
+    data = book.add_worksheet(sheet_name(sheet))
     names = [(headings or {}).get(c, c) for c in frame.columns]
     for j, name in enumerate(names):
         data.write_string(0, j, _neutral(name), bold)
