@@ -96,6 +96,22 @@ def zip_bomb_reason(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
+# Parts of a workbook that run code or reach outside the file: such a workbook is refused, naming the
+# part, rather than read "values only" (the person loading it should know what they sent).
+ACTIVE_PARTS = (
+    ("xl/vbaProject.bin", "macros (a VBA project)"),
+    ("xl/externalLinks/", "links to other workbooks (external links)"),
+    ("xl/connections.xml", "data connections to outside sources"),
+    ("xl/activeX/", "ActiveX controls"),
+    ("xl/embeddings/", "embedded objects"),
+)
+
+
+def active_content(names: list[str]) -> list[tuple[str, str]]:
+    """(part, what it is) for each part of the workbook that runs code or reaches outside the file."""
+    return [(part, what) for part, what in ACTIVE_PARTS if any(n.startswith(part) for n in names)]
+
+
 def read_xlsx(data: bytes, file_name: str, sheet: str | None, max_rows: int) -> Table | list[Problem]:
     damaged = "the workbook is damaged or cut short (truncated); save it again from Excel"
     try:
@@ -103,7 +119,19 @@ def read_xlsx(data: bytes, file_name: str, sheet: str | None, max_rows: int) -> 
         bomb = zip_bomb_reason(archive)
         if bomb:
             return [file_problem(file_name, bomb, "zip_bomb")]
-        if "xl/workbook.xml" not in archive.namelist():
+        names = archive.namelist()
+        active = active_content(names)
+        if active:
+            found = "; ".join(f"{what} in {part}" for part, what in active)
+            return [
+                file_problem(
+                    file_name,
+                    f"the workbook holds {found}: not loaded. Save the sheet as Excel Workbook (.xlsx) "
+                    "without macros or links, or as CSV",
+                    "active_content",
+                )
+            ]
+        if "xl/workbook.xml" not in names:
             return [
                 file_problem(
                     file_name,

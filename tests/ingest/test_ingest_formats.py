@@ -12,6 +12,7 @@ import xlsxwriter
 
 from soteria import reference
 from soteria.ingest.area_names import AreaLookup, name_key
+from soteria.ingest.cells import Table
 from soteria.ingest.extract import read_extract
 from soteria.ingest.readers import read_table, sheet_names
 
@@ -113,6 +114,39 @@ def test_excel_formulas_and_errors_are_reported_cell_by_cell():
         (3, "value", "excel_error"),
     ]
     assert table[0].rule == "cell D2 holds a formula (=SUM(40,1)): paste values only (Paste Special > Values)"
+
+
+def _with_part(data: bytes, part: str, body: bytes = b"x") -> bytes:
+    """The workbook with one more part, as Excel writes a macro project or an external link."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr(part, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "words"),
+    [
+        ("xl/vbaProject.bin", "macros (a VBA project) in xl/vbaProject.bin"),
+        (
+            "xl/externalLinks/externalLink1.xml",
+            "links to other workbooks (external links) in xl/externalLinks/",
+        ),
+        ("xl/connections.xml", "data connections"),
+    ],
+)
+@pytest.mark.parametrize("name", ["m.xlsm", "m.xlsx"])
+def test_a_workbook_with_macros_or_links_is_refused_naming_the_part(part: str, words: str, name: str) -> None:
+    rows = [["area_code", "month", "metric", "value"], ["E23000014", "2024-07", "referrals", "41"]]
+    data = _with_part(workbook({"Metrics": rows}), part)
+    problems = read_table(data, name)
+    assert isinstance(problems, list) and [p.code for p in problems] == ["active_content"]
+    assert words in problems[0].rule and problems[0].file == name
+    assert isinstance(read_table(workbook({"Metrics": rows}), name), Table)  # the same sheet without it
 
 
 def test_parquet_with_typed_columns_is_read():
