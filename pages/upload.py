@@ -97,7 +97,7 @@ if commit_column.button("Commit this extract", type="primary"):
 
     try:
         extract_id = ingest.commit(store, parsed, ui_access.current_user(), shown, committed)
-    except ingest.ExtractConflict as exc:
+    except (ingest.ExtractConflict, ingest.StorageError) as exc:  # changed meanwhile; no disk space
         st.error(str(exc))
         st.stop()
     committing.empty()

@@ -21,11 +21,21 @@ from soteria.ingest.kinds import KINDS
 from soteria.ingest.parsed import ParsedExtract, Progress, invalid_extract, stage
 from soteria.ingest.problems import Problem, file_problem
 from soteria.ingest.readers import size_reason
-from soteria.store import ExtractConflict, ExtractDetails, ExtractRecord, Store, archive, backups
+from soteria.store import (
+    ExtractConflict,
+    ExtractDetails,
+    ExtractRecord,
+    StorageError,
+    Store,
+    archive,
+    backups,
+    space,
+)
 
 __all__ = [
     "KINDS",
     "ExtractConflict",  # a commit that no longer matches its preview: the Upload page says so
+    "StorageError",  # e.g. not enough disk space for the load: the Upload page says so
     "IngestResult",
     "ParsedExtract",
     "Problem",
@@ -97,10 +107,34 @@ def commit(
     existing = store.find_extract_by_sha256(parsed.sha256)
     if existing:
         return int(existing["extract_id"])
+    space.require(
+        store.path, space.load_needs(store.path, len(parsed.data or b""), int(frame.estimated_size()))
+    )
     stage(progress, "Keeping the original file", 0.85)
     stored_as = (
         archive.keep(store.path, parsed.sha256, parsed.file_name, parsed.data) if parsed.data else None
     )
+    try:
+        extract_id = _commit(store, parsed, frame, loaded_by, shown, progress, stored_as)
+    except BaseException:
+        if stored_as:
+            archive.settle(store.path, stored_as, committed=False)
+        raise
+    if stored_as:
+        archive.settle(store.path, stored_as, committed=True)
+    stage(progress, "Committed", 1.0)
+    return extract_id
+
+
+def _commit(
+    store: Store,
+    parsed: ParsedExtract,
+    frame: pl.DataFrame,
+    loaded_by: str,
+    shown: Preview | None,
+    progress: Progress | None,
+    stored_as: str | None,
+) -> int:
     record = ExtractRecord(
         parsed.file_name, parsed.sha256, parsed.kind or "", parsed.rows, loaded_by, parsed.as_of
     )
@@ -121,7 +155,6 @@ def commit(
         extract_id = store.load_extract(record, details, cases=frame, expected_version=expected)
     else:
         extract_id = store.load_extract(record, details, values=frame, expected_version=expected)
-    stage(progress, "Committed", 1.0)
     return extract_id
 
 

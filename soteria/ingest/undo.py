@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from soteria.store import Store, UndoRefused, backups
+from soteria.store import Store, UndoRefused, backups, space
 
 __all__ = ["UndoPlan", "UndoRefused", "plan_undo", "undo"]
 
@@ -100,5 +100,6 @@ def undo(store: Store, extract_id: int, undone_by: str) -> dict[str, int]:
     plan = plan_undo(store, extract_id)
     if not plan.allowed:
         raise UndoRefused(plan.message)
+    space.require(store.path, space.undo_needs(store.path), f"undoing extract {extract_id}")
     backups.take(store, f"before undo {extract_id}")  # soteria/store/backups.py: last N kept
     return store.undo_extract(extract_id, undone_by)

@@ -57,3 +57,16 @@ def copy_atomically(source: Path, dest: Path) -> None:
     with tmp.open("rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, dest)
+
+
+def remove_partials(folder: Path) -> list[str]:
+    """Delete copies a crash left half-written (`.NAME.partial`, see copy_atomically) in folder. Only the
+    one process that has the database open for writing copies into these folders, so any it finds on
+    opening are leftovers."""
+    if not folder.is_dir():
+        return []
+    gone = []
+    for path in folder.glob(".*.partial"):
+        path.unlink(missing_ok=True)
+        gone.append(path.name)
+    return gone

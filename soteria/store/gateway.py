@@ -15,7 +15,27 @@ from soteria.store.values import StoredValues
 
 
 class Store(ReferenceTables, StoredValues, ExtractLoads):
-    """A DuckDB database file with the Soteria schema: every read and write the dashboard makes."""
+    """A DuckDB database file with the Soteria schema: every read and write the dashboard makes.
+
+    Opened for writing (one process at a time), it first clears what an interrupted load, undo, backup
+    or restore left behind: pending or half-written originals, originals no load refers to, and
+    half-copied snapshots."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        super().__init__(path, read_only)
+        if not read_only:
+            self.leftovers = self.tidy_leftovers()
+
+    def tidy_leftovers(self) -> list[str]:
+        from soteria.store import archive, backups
+        from soteria.store.files import remove_partials
+
+        referenced = set(self.stored_originals())
+        return [
+            *archive.tidy(self.path, referenced),
+            *remove_partials(self.path.parent),
+            *remove_partials(backups.backup_dir(self.path)),
+        ]
 
 
 _stores: dict[Path, Store] = {}

@@ -24,6 +24,11 @@ def _with_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 class ExtractLoads(Connection):
     """The extracts table: a load's values and cases with the rows they replace, and their undo."""
 
+    def stored_originals(self) -> list[str]:
+        """The kept originals' names that loads refer to (undone loads included: they stay downloadable)."""
+        rows = self._rows("SELECT DISTINCT stored_as FROM extract_details WHERE stored_as IS NOT NULL")
+        return [str(r[0]) for r in rows]
+
     def find_extract_by_sha256(self, sha256: str) -> dict[str, Any] | None:
         rows = self._frame(
             "SELECT * FROM extracts WHERE sha256 = ? AND status = 'loaded' ORDER BY extract_id", [sha256]
