@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from soteria import disclosure as dc
 from soteria.charts import evaluation_text
 from soteria.charts import style as cs
 from soteria.charts.figures import ChartText, km_chart
@@ -183,7 +184,9 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
         fig = synth_chart(frame, text.first_after(frame), text.synth_axis(o), t)
         return ChartSpec(fig, frame, f"{outcome}_synthetic_{code}", text.synth_sentence(r, name, o), t)
     if kind == "report_to_file":
-        curves = text.curves_for(result, rest)
+        # As published (read weekly, cut below 10 at risk), as on the Report-to-file page: the raw
+        # steps would show at-risk counts of 1 to 4 in the hover and the data table.
+        curves = dc.km_curves(text.curves_for(result, rest)).frame
         t = evaluation_text.curves_chart_text(rest, sub)
         fig = km_chart(thin_steps(curves), t)
         # room for a legend of four long entries that wraps to two rows under the subtitle
