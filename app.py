@@ -4,8 +4,10 @@ import streamlit as st
 
 from soteria.ui import access as ui_access
 from soteria.ui import navigation
+from soteria.ui.warm import warm_up
 
 st.set_page_config(page_title="Operation Soteria evaluation", page_icon=":material/balance:", layout="wide")
+warm_up()  # before any page draws: concurrent first runs must not import plotly's pandas path at once
 
 # Who may do what is checked on every run, before any page: a signed-out user gets the sign-in page and
 # nothing else; a viewer's navigation has no page that changes data (and those pages refuse them anyway).

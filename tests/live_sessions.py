@@ -104,14 +104,18 @@ class Session:
             open_timeout=60,
         )
 
-    def run(self, query: str = "", page_script_hash: str = "", timeout: float = 300) -> PageRun:
-        """Ask for a run of the page (as a browser does on load or rerun); wait for it to finish."""
+    def run(
+        self, query: str = "", page_script_hash: str = "", timeout: float = 300, page_name: str = ""
+    ) -> PageRun:
+        """Ask for a run of the page (as a browser does on load or rerun, `page_name` its address, e.g.
+        "referrals"); wait for it to finish."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.page_script_hash = page_script_hash
+        msg.rerun_script.page_name = page_name
         start = time.monotonic()
         self.ws.send(msg.SerializeToString())
         run = PageRun(0.0)
