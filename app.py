@@ -4,9 +4,12 @@ import streamlit as st
 
 from soteria.ui import access as ui_access
 from soteria.ui import navigation
+from soteria.ui.page import FAVICON
 from soteria.ui.warm import warm_up
 
-st.set_page_config(page_title="Operation Soteria evaluation", page_icon=":material/balance:", layout="wide")
+# A local icon: a Material icon as favicon is fetched from fonts.gstatic.com, and the dashboard makes no
+# request beyond its own server.
+st.set_page_config(page_title="Operation Soteria evaluation", page_icon=str(FAVICON), layout="wide")
 warm_up()  # before any page draws: concurrent first runs must not import plotly's pandas path at once
 
 # Who may do what is checked on every run, before any page: a signed-out user gets the sign-in page and

@@ -14,6 +14,7 @@ from soteria.ui.data import is_demo
 from soteria.ui.store import pin_version
 
 ACCESSIBILITY_CSS = Path(__file__).with_name("static") / "accessibility.css"
+FAVICON = Path(__file__).with_name("static") / "favicon.png"  # served by the app itself
 
 
 def page_header(title: str, lead: str) -> None:
