@@ -32,17 +32,12 @@ st.markdown("\n".join(f"- {line}" for line in views.extract_summary(extract)))
 if not views.has_original(store, extract):
     st.caption("No original file is kept for this load (synthetic demonstration data).")
 elif ui_access.access().can("download_originals"):
-    kept = extract  # the extract chosen on this run, for the download made on the admin's click
-
-    def original_bytes() -> bytes:
-        return views.original_file(store, kept) or b""
-
     # Raw case-level data: admins only, and made on demand. Streamlit serves downloads from /media/ to
     # anyone holding the address, so the file must not sit behind an address in the page: a deferred
     # download exists only from the admin's click until Streamlit's next clean-up.
     st.download_button(
         "Download the file as loaded",
-        data=original_bytes,
+        data=views.original_loader(store, extract),
         file_name=extract["file_name"],
         on_click="ignore",
         help="The raw extract, with no disclosure control: handle it as the source data.",

@@ -13,7 +13,6 @@ anything, too wide: the bounds err on the side of caution.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -118,8 +117,3 @@ def trend_sensitivity(
         f"event study in bins of {width} period(s) against the last bin before the start, {n_pre} bins "
         f"before it, covariance from {len(aset.rows) - 1:,} placebo assignments",
     )
-
-
-def clear_up_to(s: TrendSensitivity) -> float | None:
-    """The breakdown value as a number to print, None when the effect is not clear even at Mbar = 0."""
-    return None if math.isnan(s.breakdown) else s.breakdown

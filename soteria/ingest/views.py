@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -151,6 +152,11 @@ def extract_summary(extract: dict[str, Any]) -> list[str]:
 def has_original(store: Store, extract: dict[str, Any]) -> bool:
     """Whether the file as loaded was kept (without reading it)."""
     return archive.original_path(store.path, extract["stored_as"]) is not None
+
+
+def original_loader(store: Store, extract: dict[str, Any]) -> Callable[[], bytes]:
+    """A function that reads the file as loaded when called: for a download made on the user's click."""
+    return lambda: original_file(store, extract) or b""
 
 
 def original_file(store: Store, extract: dict[str, Any]) -> bytes | None:
