@@ -5,8 +5,9 @@ default database; git-ignored), named by their SHA-256 with the original extensi
 the same file loaded twice is kept once, and a file written for a load that then failed is harmless.
 A load writes its file under a pending name before the database commit and gives it its own name
 just after (`settle`); `tidy`, run whenever the database is opened for writing, finishes what a crash
-between the two left (the commit happened: rename; it did not: delete) and deletes half-written files
-and originals no load refers to, so an interrupted load leaves nothing behind.
+between the two left (the commit happened: rename; it did not: delete) and deletes half-written files,
+so an interrupted load leaves nothing behind. Named originals are never deleted, even when the current
+database no longer refers to one: a snapshot may (restore an older one, then the newer one again).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def settle(db_path: Path | str, name: str, committed: bool) -> None:
 
 
 def tidy(db_path: Path | str, referenced: set[str]) -> list[str]:
-    """Finish or clear what an interrupted load left; returns the names removed or renamed."""
+    """Finish or clear what an interrupted load left (pending and half-written files only); returns the
+    names removed or renamed."""
     folder = archive_dir(db_path)
     if not folder.is_dir():
         return []
@@ -76,7 +78,7 @@ def tidy(db_path: Path | str, referenced: set[str]) -> list[str]:
         if name.startswith(PENDING):
             final = name.removeprefix(PENDING)
             settle(db_path, final, committed=final in referenced)
-        elif name.startswith(INCOMING) or (path.is_file() and name not in referenced):
+        elif name.startswith(INCOMING):
             path.unlink(missing_ok=True)
         else:
             continue

@@ -18,8 +18,7 @@ class Store(ReferenceTables, StoredValues, ExtractLoads):
     """A DuckDB database file with the Soteria schema: every read and write the dashboard makes.
 
     Opened for writing (one process at a time), it first clears what an interrupted load, undo, backup
-    or restore left behind: pending or half-written originals, originals no load refers to, and
-    half-copied snapshots."""
+    or restore left behind: pending or half-written originals and half-copied snapshots."""
 
     def __init__(self, path: Path | str, read_only: bool = False) -> None:
         super().__init__(path, read_only)

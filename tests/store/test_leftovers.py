@@ -106,3 +106,17 @@ def test_a_load_that_would_fill_the_disk_is_refused_before_it_starts(tmp_path, m
         undo(store, loaded, "tester")
     assert store.extracts()["status"].to_list() == ["loaded"]
     store.close()
+
+
+def test_an_original_only_a_snapshot_refers_to_survives_reopening(tmp_path) -> None:
+    """Restore an older snapshot, reopen, restore the newer one: its load's original is still there."""
+    db = tmp_path / "r.duckdb"
+    store = fresh(db)
+    older = backups.take(store, "before any load")
+    name = store.extract(ingest_file(store, CASES, "tester").extract_id)["stored_as"]
+    store.close()
+    _, newer = backups.restore(db, older.name)
+    Store(db).close()  # the older database refers to no original: it must still not be deleted
+    assert newer is not None
+    backups.restore(db, newer.name)
+    assert archive.original(db, name) == CASES.read_bytes()
