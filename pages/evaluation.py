@@ -66,7 +66,7 @@ estimator = st.radio(
 )
 spec = ui.evaluation_chart(sel, control, f"report_to_file/{estimator}")
 ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text, kinds=("cases",))
-ui.show_table(ui.evaluation_survival_table(o))
+ui.show_table(ui.evaluation_survival_table(sel, o, control))
 st.markdown(text.secondary_sentence(o))
 st.markdown("\n".join(f"- {s}" for s in text.logrank_sentences(o)))
 

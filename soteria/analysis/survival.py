@@ -25,6 +25,8 @@ PERIODS = ("before", "after")
 _NEVER = date(9999, 12, 31)
 _TTE_SCHEMA = {
     "case_ref": pl.String,
+    "force_code": pl.String,
+    "reported_on": pl.Date,
     "area_code": pl.String,
     "arm": pl.String,
     "period": pl.String,
@@ -114,7 +116,8 @@ def _within(col: str, untreated: pl.Expr, start: pl.Expr) -> pl.Expr:
 def time_to_file(
     cases: pl.DataFrame, register: pl.DataFrame, force_cps_area: pl.DataFrame | None, sel: Selection
 ) -> pl.DataFrame:
-    """case_ref, area_code, arm, period ('before'|'after'), days, event (0 censored, 1 filed, 2 closed).
+    """case_ref, force_code, reported_on, area_code, arm, period ('before'|'after'), days, event (0
+    censored, 1 filed, 2 closed).
 
     Rows keep the order of `cases`; cases reported in [sel.start, sel.end]. A file on or before the
     extract date is an event even after an earlier closure (the case was reopened); a closure

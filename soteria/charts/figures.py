@@ -321,11 +321,10 @@ def km_chart(curves: pl.DataFrame, text: ChartText) -> go.Figure:
                         "size": _marker_sizes(days, span, len(lines)),
                         "line_color": style.colour,
                     },
-                    customdata=part.select("lower", "upper", "at_risk").rows(),
+                    customdata=part.select("lower", "upper").rows(),
                     hovertemplate=(
                         f"<b>{name}</b><br>Day %{{x}}<br>Filed by this day: %{{y:.1%}}"
-                        "<br>95% interval: %{customdata[0]:.1%} to %{customdata[1]:.1%}"
-                        "<br>Cases still waiting (at risk): %{customdata[2]:,}<extra></extra>"
+                        "<br>95% interval: %{customdata[0]:.1%} to %{customdata[1]:.1%}<extra></extra>"
                     ),
                 )
             )

@@ -53,6 +53,7 @@ from soteria.demo.cases import (
 from soteria.domain import METRICS
 from soteria.reference import read_areas, read_force_cps_area, read_pilot_register
 from soteria.store import ExtractDetails, ExtractRecord, Store
+from soteria.store.reference_tables import CELL_KEY
 
 __all__ = ["CASE_MODEL", "PILOT_EFFECT", "build_demo", "demo_cases", "demo_metrics", "ensure_demo"]
 
@@ -198,8 +199,17 @@ def build_demo(
         else:
             store.load_extract(record, details, cases=frame)
     effect = json.dumps(PILOT_EFFECT, sort_keys=True)
+    # The demonstration data are synthetic and public, so their perturbation secret is fixed by the seed:
+    # the demo's published figures are the same on every machine. A real database gets a random one.
+    secret = hashlib.sha256(f"soteria demonstration data {seed}".encode()).hexdigest()
     store.set_meta(
-        {"dataset": "demo", "demo_seed": str(seed), "demo_pilot_effect": effect, "as_of": as_of.isoformat()}
+        {
+            "dataset": "demo",
+            "demo_seed": str(seed),
+            "demo_pilot_effect": effect,
+            "as_of": as_of.isoformat(),
+            CELL_KEY: secret,
+        }
     )
     return {
         "seed": seed,

@@ -1,18 +1,20 @@
 """Statistical disclosure control: the one package every published table and export goes through (pure).
 
-Counts of 1 to 4 are withheld, zeros published; further cells are withheld until no withheld count can be
-worked out from the published totals (`core`); means, rates and medians from fewer than 10 cases are
-withheld. Callers use this package's face: `from soteria import disclosure as dc`."""
+Every published count is summed from base cells perturbed by a cell key method (`perturb`,
+`base_cells`), so no two tables or selections can be subtracted to recover a small count; counts of 1 to
+4 are withheld, zeros published; means, rates and medians from fewer than 10 cases are withheld.
+Callers use this package's face: `from soteria import disclosure as dc`."""
 
+from soteria.disclosure import base_cells, perturb
 from soteria.disclosure.arms import IN_ARM, arm_grids, arm_presence, baseline_flag
-from soteria.disclosure.core import Line, protect
 from soteria.disclosure.generic import estimates, generic
-from soteria.disclosure.grids import Grid, suppress_counts, suppress_grid
+from soteria.disclosure.grids import suppress_counts
 from soteria.disclosure.note import (
     CONFIDENTIAL,
     COUNT_COLUMNS,
     NOT_APPLICABLE,
     NOT_AVAILABLE,
+    PERTURBATION,
     SYMBOLS,
     THRESHOLD,
     THRESHOLD_ENV,
@@ -27,18 +29,19 @@ __all__ = [
     "CONFIDENTIAL",
     "NOT_APPLICABLE",
     "NOT_AVAILABLE",
+    "PERTURBATION",
     "COUNT_COLUMNS",
     "DisclosureNote",
-    "Grid",
     "IN_ARM",
     "KM_RULE",
     "KM_STEP_DAYS",
-    "Line",
     "Published",
     "SYMBOLS",
     "THRESHOLD",
     "THRESHOLD_ENV",
     "arm_grids",
+    "base_cells",
+    "perturb",
     "arm_presence",
     "as_text",
     "baseline_flag",
@@ -50,10 +53,8 @@ __all__ = [
     "numbers_at_risk",
     "per_area",
     "pilot_vs_control",
-    "protect",
     "publish",
     "suppress_counts",
-    "suppress_grid",
     "symbol_if",
     "threshold_from_env",
 ]

@@ -1,6 +1,4 @@
-"""Each arm's area-by-period table with the arm totals as its column totals, so the arm series and the
-per-area panels never give each other away.
-"""
+"""Each arm's area-by-period table with the arm totals as its column totals, withheld where small."""
 
 from __future__ import annotations
 
@@ -8,61 +6,33 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from soteria.disclosure.grids import suppress_grid
 from soteria.disclosure.note import DisclosureNote
 
 
 def arm_grids(
     per_area: pl.DataFrame, counted: pl.Expr, value: str, threshold: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, DisclosureNote]:
-    """Suppress each arm's area x period table of counted cells, with the arm totals as column totals.
+    """Each arm's area x period counts and their column totals (the arm series), small ones withheld.
 
-    Returns per-area cells (area_code, period, `value`_withheld) covering every row of `per_area`
-    (cells outside any arm table get primary suppression only), the arm totals (period, arm, total,
-    total_withheld) and the note.
+    The counts are sums of perturbed base cells (`disclosure.base_cells`), so a total less its published
+    cells gives at most perturbed counts: no cell needs withholding to protect another (no secondary
+    suppression). Returns per-area cells (area_code, period, `value`_withheld) for every row of
+    `per_area`, the arm totals (period, arm, total, total_withheld) and the note.
     """
-    base = per_area.with_columns(_counted=counted)
-    parts, totals, note = [], [], DisclosureNote(threshold=threshold)
-    for arm in ("pilot", "control"):
-        table = base.filter(pl.col("arm") == arm, pl.col("_counted"))
-        if table.is_empty():
-            continue
-        grid = suppress_grid(
-            table.select("area_code", "period", value),
-            value,
-            "area_code",
-            "period",
-            col_totals=True,
-            threshold=threshold,
-        )
-        parts.append(
-            grid.cells.select(
-                "area_code", "period", pl.col("withheld").alias("_w"), pl.col("primary").alias("_p")
-            )
-        )
-        totals.append(
-            grid.col_totals.select(
-                "period", pl.lit(arm).alias("arm"), "total", pl.col("withheld").alias("total_withheld")
-            )
-        )
-        note = note + grid.note
-    rest = base.filter(~pl.col("_counted")).select(
-        "area_code",
-        "period",
-        _w=pl.col(value).is_not_null() & (pl.col(value) >= 1) & (pl.col(value) < threshold),
+    small = pl.col(value).is_not_null() & (pl.col(value) >= 1) & (pl.col(value) < threshold)
+    cells = per_area.select("area_code", "period", small.alias(f"{value}_withheld"))
+    in_arms = per_area.with_columns(_counted=counted).filter(
+        pl.col("_counted"), pl.col("arm").is_in(["pilot", "control"])
     )
-    rest = rest.with_columns(_p=pl.col("_w"))
-    note = note + DisclosureNote(primary=int(rest.get_column("_w").sum()))
-    cells = pl.concat([*parts, rest], how="vertical_relaxed") if parts else rest
-    cells = cells.rename({"_w": f"{value}_withheld"}).drop("_p")
-    arm_totals = (
-        pl.concat(totals)
-        if totals
-        else pl.DataFrame(
-            schema={"period": pl.Date, "arm": pl.String, "total": pl.Float64, "total_withheld": pl.Boolean}
-        )
+    totals = (
+        in_arms.group_by("period", "arm")
+        .agg(total=pl.col(value).cast(pl.Float64).sum())
+        .with_columns(total_withheld=(pl.col("total") >= 1) & (pl.col("total") < threshold))
     )
-    return cells, arm_totals, note
+    primary = int(cells.get_column(f"{value}_withheld").sum()) + int(
+        totals.get_column("total_withheld").sum()
+    )
+    return cells, totals, DisclosureNote(threshold=threshold, primary=primary)
 
 
 IN_ARM = (pl.col("arm") == "pilot") | pl.col("in_control").fill_null(False)

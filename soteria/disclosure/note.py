@@ -16,9 +16,19 @@ THRESHOLD_ENV = "SOTERIA_SUPPRESS_BELOW"
 CONFIDENTIAL, NOT_AVAILABLE, NOT_APPLICABLE = "[c]", "[x]", "[z]"
 
 
+# The method and its bound, said in every export's note, the README and the pages.
+PERTURBATION = (
+    "Every count is built from base cells (an area's count for a month, a force's cases of a month by "
+    "outcome) in which counts of 1 to 4 are perturbed by a cell key method, the same way in every "
+    "table: each such cell may differ from its true value by up to 1, so a total may differ from the "
+    "true total by up to 1 for each small cell in it (zeros and larger cells are exact). Differences "
+    "between any two tables or selections therefore give no small count away."
+)
+
+
 SYMBOLS: dict[str, str] = {
-    CONFIDENTIAL: "confidential: withheld to protect people's identities (small count, or a figure "
-    "from which one could be worked out, or based on fewer than 10 cases)",
+    CONFIDENTIAL: "confidential: withheld to protect people's identities (a count of 1 to 4, a figure "
+    "derived from one, or a figure based on fewer than 10 cases)",
     NOT_AVAILABLE: "not available (missing from the extract, or not reached)",
     NOT_APPLICABLE: "not applicable (for example no area in that arm for that period)",
 }
@@ -59,19 +69,17 @@ class DisclosureNote:
     threshold: int = THRESHOLD
     min_cases: int = MIN_CASES
     primary: int = 0  # counts withheld as small
-    secondary: int = 0  # counts withheld so that the small ones cannot be worked out
     derived: int = 0  # means, indices, rates and medians withheld
     extra: tuple[str, ...] = ()  # table-specific rules (e.g. how survival curves are cut)
 
     @property
     def withheld(self) -> int:
-        return self.primary + self.secondary + self.derived
+        return self.primary + self.derived
 
     def rule(self) -> str:
         text = (
             f"Disclosure control: counts of 1 to {self.threshold - 1} are withheld ([c]) and zeros are "
-            "published; further cells are withheld so that no withheld count can be worked out from "
-            "totals or other cells; figures derived from withheld counts, and medians, means and rates "
+            f"published. {PERTURBATION} Figures derived from withheld counts, and medians, means and rates "
             f"from fewer than {self.min_cases} cases, are withheld."
         )
         return " ".join((text, *self.extra))
@@ -79,11 +87,7 @@ class DisclosureNote:
     def summary(self) -> str:
         if not self.withheld:
             return "No cell needed to be withheld."
-        parts = [
-            f"{self.primary} small count(s)",
-            f"{self.secondary} other count(s)",
-            f"{self.derived} derived figure(s)",
-        ]
+        parts = [f"{self.primary} small count(s)", f"{self.derived} derived figure(s)"]
         return "Withheld in this table: " + ", ".join(parts) + "."
 
     def text(self) -> str:
@@ -94,7 +98,6 @@ class DisclosureNote:
             self.threshold,
             self.min_cases,
             self.primary + other.primary,
-            self.secondary + other.secondary,
             self.derived + other.derived,
             tuple(dict.fromkeys(self.extra + other.extra)),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from soteria.disclosure.grids import suppress_counts, suppress_grid
+from soteria.disclosure.grids import suppress_counts
 from soteria.disclosure.note import CONFIDENTIAL, NOT_AVAILABLE, THRESHOLD, DisclosureNote
 from soteria.disclosure.published import Published, publish, symbol_if
 from soteria.domain import MIN_CASES
@@ -35,20 +35,21 @@ def km_curves(curves: pl.DataFrame, min_cases: int = MIN_CASES, step_days: int =
                 "share_filed",
                 "lower",
                 "upper",
-                "at_risk",
             )
         )
+    # The weekly numbers at risk are not published (two selections' weekly numbers would give an area's
+    # own): the numbers at risk table, summed from perturbed groups of cases, gives them at set days.
     frame = (
         pl.concat(parts)
         if parts
-        else curves.clear().select("arm", "period", "day", "share_filed", "lower", "upper", "at_risk")
+        else curves.clear().select("arm", "period", "day", "share_filed", "lower", "upper")
     )
     note = DisclosureNote(extra=(KM_RULE.replace(str(MIN_CASES), str(min_cases)),))
     return Published(
         frame,
         frame.clear().select(),
         note,
-        ("at_risk",),
+        (),
         {
             "arm": "Arm",
             "period": "Period",
@@ -56,7 +57,6 @@ def km_curves(curves: pl.DataFrame, min_cases: int = MIN_CASES, step_days: int =
             "share_filed": "Share filed",
             "lower": "95% lower",
             "upper": "95% upper",
-            "at_risk": "At risk",
         },
     )
 
@@ -65,17 +65,12 @@ _KM_OUTCOMES = ("filed", "closed_before_file", "still_open")
 
 
 def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int = MIN_CASES) -> Published:
-    """survival.summary as published: cases = filed + closed + open is a published row total."""
-    long = summary.select("arm", "period", *_KM_OUTCOMES).unpivot(
-        index=["arm", "period"], on=list(_KM_OUTCOMES), variable_name="outcome", value_name="n"
-    )
-    grid = suppress_grid(long, "n", ["arm", "period"], "outcome", row_totals=True, threshold=threshold)
-    cells = grid.cells.pivot(on="outcome", index=["arm", "period"], values="withheld")
-    cells = cells.rename({o: f"_{o}_c" for o in _KM_OUTCOMES})
-    totals = grid.row_totals.select("arm", "period", _cases_c="withheld")
-    frame = summary.join(cells, on=["arm", "period"], how="left").join(
-        totals, on=["arm", "period"], how="left"
-    )
+    """survival.summary as published, its counts (summed from perturbed groups of cases: see
+    `disclosure.base_cells`) withheld where small; medians and shares from fewer than `min_cases` cases
+    withheld."""
+    small = {c: (pl.col(c) >= 1) & (pl.col(c) < threshold) for c in ("cases", *_KM_OUTCOMES)}
+    frame = summary.with_columns(expr.fill_null(False).alias(f"_{c}_c") for c, expr in small.items())
+    primary = int(frame.select(pl.sum_horizontal(pl.col(f"_{c}_c") for c in small).sum()).item())
     few = pl.col("cases") < min_cases
     counts = {"arm", "period", "cases", "withheld", *_KM_OUTCOMES}
     estimates = tuple(c for c in summary.columns if c not in counts)  # medians, shares: from the cases
@@ -89,7 +84,7 @@ def km_summary(summary: pl.DataFrame, threshold: int = THRESHOLD, min_cases: int
     return publish(
         frame,
         rules,
-        grid.note + DisclosureNote(threshold=threshold, derived=derived),
+        DisclosureNote(threshold=threshold, primary=primary, derived=derived),
         ("cases", *_KM_OUTCOMES),
         keep=keep,
         labels={

@@ -11,14 +11,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import polars as pl
 
 from soteria.analysis import areas, compare, similar, survival
+from soteria.disclosure import base_cells, perturb
+from soteria.disclosure.note import threshold_from_env
 from soteria.domain import METRICS
+from soteria.evaluation.case_panels import case_frame
 from soteria.evaluation.outcome import EvaluationResult
 from soteria.evaluation.run import run_evaluation
 from soteria.store import Store
@@ -33,11 +36,16 @@ class Provenance:
     data_version: str
     extracts: tuple[dict[str, Any], ...] = ()
     synthetic: bool = False
+    cell_key: str = field(default="", repr=False)  # the perturbation's secret: never shown or exported
 
     @classmethod
     def of(cls, store: Store) -> Provenance:
+        meta = store.meta()
         return cls(
-            store.data_version(), tuple(store.extracts().to_dicts()), store.meta().get("dataset") == "demo"
+            store.data_version(),
+            tuple(store.extracts().to_dicts()),
+            meta.get("dataset") == "demo",
+            store.cell_key_secret(meta),
         )
 
     def extracts_of(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -174,18 +182,32 @@ class Analyses:
         build = lambda: reg.select("wave", "pilot_start").unique().sort("pilot_start")["wave"].to_list()  # noqa: E731
         return self.source.memo(("waves",), build)
 
-    # -- descriptive comparisons (raw: before disclosure control) ---------------------------------------
+    # -- descriptive comparisons: on the published (perturbed) monthly counts, before the rest of ----------
+    # -- disclosure control; the evaluation uses the exact counts ----------------------------------------
+
+    def published_values(self, grain: str) -> pl.DataFrame:
+        """The monthly counts every descriptive table and chart is built from: each area's count
+        perturbed once (soteria.disclosure.base_cells), so that no two selections give a small one away."""
+        src, secret, threshold = self.source, self.provenance().cell_key, threshold_from_env()
+
+        def build() -> pl.DataFrame:
+            if grain == "cps_area":
+                forces, fmap = src.values("force"), src.force_cps_area()
+                return base_cells.metric_values(src.values(grain), secret, forces, fmap, threshold)
+            return base_cells.metric_values(src.values(grain), secret, threshold=threshold)
+
+        return src.memo(("published_values", grain, threshold), build)
 
     def pilot_vs_control(self, sel: compare.Selection) -> pl.DataFrame:
-        build = lambda: compare.pilot_vs_control(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        build = lambda: compare.pilot_vs_control(self.published_values(sel.grain), self.register(), sel)  # noqa: E731
         return self._kept("pilot_vs_control", sel, build)
 
     def per_area(self, sel: compare.Selection) -> pl.DataFrame:
-        build = lambda: compare.per_area_series(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        build = lambda: compare.per_area_series(self.published_values(sel.grain), self.register(), sel)  # noqa: E731
         return self._kept("per_area", sel, build)
 
     def charge_rate(self, sel: compare.Selection) -> pl.DataFrame:
-        build = lambda: compare.charge_rate_series(self.source.values(sel.grain), self.register(), sel)  # noqa: E731
+        build = lambda: compare.charge_rate_series(self.published_values(sel.grain), self.register(), sel)  # noqa: E731
         return self._kept("charge_rate", sel, build)
 
     def pilot_starts(self, sel: compare.Selection) -> list[date]:
@@ -209,11 +231,47 @@ class Analyses:
         build = lambda: survival.curves(self.time_to_file(sel), (estimator,)).drop("estimator")  # noqa: E731
         return self._kept("filing_curves", sel, build, estimator)
 
-    def numbers_at_risk(self, sel: compare.Selection) -> pl.DataFrame:
-        return self._kept("numbers_at_risk", sel, lambda: survival.numbers_at_risk(self.time_to_file(sel)))
-
     def km_summary(self, sel: compare.Selection) -> pl.DataFrame:
-        return self._kept("km_summary", sel, lambda: survival.summary(self.time_to_file(sel)))
+        """survival.summary with its counts summed from the perturbed groups of cases (the estimates are
+        from the exact follow-up)."""
+
+        def build() -> pl.DataFrame:
+            return base_cells.with_counts(survival.summary(self.time_to_file(sel)), self.case_counts(sel))
+
+        return self._kept("km_summary", sel, build)
+
+    def case_cells(self, sel: compare.Selection) -> pl.DataFrame:
+        """The perturbed groups of cases behind every published count of cases (disclosure.base_cells)."""
+        build = lambda: self._perturbed_cells(self.time_to_file(sel))  # noqa: E731
+        return self._kept("case_cells", sel, build, threshold_from_env())
+
+    def _perturbed_cells(self, tte: pl.DataFrame) -> pl.DataFrame:
+        keys = self.source.memo(("record_keys",), self._record_keys)
+        tte = tte.join(keys, on=["force_code", "case_ref"], how="left")
+        return base_cells.case_cells(tte, threshold=threshold_from_env())
+
+    def _record_keys(self) -> pl.DataFrame:
+        cases = self.source.cases().select("force_code", "case_ref")
+        ident = cases.get_column("force_code") + "|" + cases.get_column("case_ref")
+        return cases.with_columns(perturb.record_keys(ident, self.provenance().cell_key))
+
+    def case_counts(self, sel: compare.Selection) -> pl.DataFrame:
+        """arm, period, cases, filed, closed_before_file, still_open, as published (perturbed)."""
+        return self._kept("case_counts", sel, lambda: base_cells.case_counts(self.case_cells(sel)))
+
+    def evaluation_case_counts(self, sel: compare.Selection, control: str = "notyet") -> pl.DataFrame:
+        """case_counts for the cases the evaluation's report-to-file summary covers (its own design)."""
+        sel, src = evaluation_selection(sel), self.source
+
+        def build() -> pl.DataFrame:
+            tte = case_frame(src.cases(), self.register(), src.force_cps_area(), sel, control)
+            return base_cells.case_counts(self._perturbed_cells(tte))
+
+        return self._kept("evaluation_case_counts", sel, build, control)
+
+    def numbers_at_risk(self, sel: compare.Selection) -> pl.DataFrame:
+        """arm, period, day, at_risk, as published (perturbed)."""
+        return self._kept("numbers_at_risk", sel, lambda: base_cells.at_risk(self.case_cells(sel)))
 
     # -- the evaluation and what is built on it ---------------------------------------------------------
 
@@ -241,7 +299,7 @@ class Analyses:
 
         def build() -> pl.DataFrame:
             return similar.most_similar(
-                self.source.values(grain), self.register(), area_code, grain, before, k=k
+                self.published_values(grain), self.register(), area_code, grain, before, k=k
             )
 
         return self.source.memo(("most_similar", grain, area_code, before, k), build)

@@ -107,7 +107,16 @@ def km_summary_table(pub: dc.Published) -> dc.Published:
     return dc.Published(frame, symbols, pub.note, ("Cases", "Filed", "Closed before a file", "Still open"))
 
 
-def published_evaluation_survival(o: OutcomeResult, threshold: int = dc.THRESHOLD) -> dc.Published:
-    """The evaluation's report-to-file table as published: the same protection (`disclosure.km_summary`)
-    and the same labels as the Report-to-file page's."""
-    return km_summary_table(dc.km_summary(text.summary_frame(o), threshold))
+def published_evaluation_survival(
+    data: Analyses,
+    sel: compare.Selection,
+    o: OutcomeResult,
+    control: str = "notyet",
+    threshold: int = dc.THRESHOLD,
+) -> dc.Published:
+    """The evaluation's report-to-file table as published: its counts summed from the perturbed groups of
+    the cases it covers (the same groups as the Report-to-file page's), the same protection
+    (`disclosure.km_summary`) and labels."""
+    counts = data.evaluation_case_counts(sel, control)
+    summary = dc.base_cells.with_counts(text.summary_frame(o), counts)
+    return km_summary_table(dc.km_summary(summary, threshold))

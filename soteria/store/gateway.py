@@ -24,6 +24,7 @@ class Store(ReferenceTables, StoredValues, ExtractLoads):
         super().__init__(path, read_only)
         if not read_only:
             self.leftovers = self.tidy_leftovers()
+            self.cell_key_secret()  # made now, so that read-only copies of the file carry it
 
     def tidy_leftovers(self) -> list[str]:
         from soteria.store import archive, backups

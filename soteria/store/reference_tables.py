@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import polars as pl
 
 from soteria.store.connection import Connection
+from soteria.store.records import StorageError
+
+CELL_KEY = "cell_key_secret"
 
 
 class ReferenceTables(Connection):
@@ -90,6 +94,22 @@ class ReferenceTables(Connection):
 
     def meta(self) -> dict[str, str]:
         return dict(self._rows("SELECT key, value FROM meta"))
+
+    def cell_key_secret(self, meta: dict[str, str] | None = None) -> str:
+        """The secret behind the perturbation of small counts (soteria.disclosure.perturb): made once per
+        database, kept in it and in its snapshots, never shown or exported."""
+        meta = self.meta() if meta is None else meta
+        secret = meta.get(CELL_KEY)
+        if secret:
+            return secret
+        if self.read_only:
+            raise StorageError(
+                f"{self.path.name} has no disclosure-control secret yet: open it once for writing "
+                "(start the dashboard or run any loading command) so that one is made"
+            )
+        secret = secrets.token_hex(32)
+        self.set_meta({CELL_KEY: secret})
+        return secret
 
     def set_meta(self, values: dict[str, str]) -> None:
         with self._transaction() as cur:

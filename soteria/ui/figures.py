@@ -88,9 +88,11 @@ def published(name: str, sel: compare.Selection) -> dc.Published:
     raise ValueError(f"unknown table {name!r}")
 
 
-def evaluation_survival_table(o: OutcomeResult) -> dc.Published:
+def evaluation_survival_table(sel: compare.Selection, o: OutcomeResult, control: str) -> dc.Published:
     """The evaluation's report-to-file table as published (soteria.outputs.published_tables)."""
-    return published_tables.published_evaluation_survival(o, dc.threshold_from_env())
+    return published_tables.published_evaluation_survival(
+        analyses(), sel, o, control, dc.threshold_from_env()
+    )
 
 
 def report_pack(sel: compare.Selection, names: list[str], headlines: list[str]) -> pack.Pack:

@@ -224,7 +224,16 @@ FORCE_SEL = Selection(grain="force", excluded_controls=("FX",))
 
 def test_time_to_file_at_force_grain() -> None:
     tte = time_to_file(CASES, REGISTER, None, FORCE_SEL)
-    assert tte.columns == ["case_ref", "area_code", "arm", "period", "days", "event"]
+    assert tte.columns == [
+        "case_ref",
+        "force_code",
+        "reported_on",
+        "area_code",
+        "arm",
+        "period",
+        "days",
+        "event",
+    ]
     assert tte.schema["days"] == pl.Float64 and tte.schema["event"] == pl.Int8
     got = {r["case_ref"]: (r["arm"], r["period"], r["days"], r["event"]) for r in tte.to_dicts()}
     assert got == {

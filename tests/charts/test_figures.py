@@ -259,7 +259,7 @@ def test_km_four_step_lines_with_bands() -> None:
     assert len(bands) == 4 and all("rgba" in b.fillcolor for b in bands)
     assert fig.layout.xaxis.title.text == "Days from report to file at the CPS"
     assert tuple(fig.layout.yaxis.range) == (0, 1) and fig.layout.yaxis.tickformat == ".0%"
-    assert "at risk" in lines[0].hovertemplate
+    assert "at risk" not in lines[0].hovertemplate  # weekly numbers at risk are not published
 
 
 def test_km_missing_group_is_left_out() -> None:

@@ -1,206 +1,16 @@
-"""Disclosure control: property tests that no withheld count can be worked out from what is published,
-and the published views of every table shape the dashboard shows."""
+"""Disclosure control: the published views of every table shape the dashboard shows (the tables arrive
+summed from perturbed base cells: tests/disclosure/test_perturb.py and test_differencing.py)."""
 
 from __future__ import annotations
 
 from datetime import date
-from fractions import Fraction
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from soteria import disclosure as dc
 from soteria.analysis.compare import Selection, per_area_series, pilot_vs_control
-from soteria.disclosure import CONFIDENTIAL, NOT_APPLICABLE, Line, protect, suppress_grid
-
-# ---- an independent oracle: exact rational elimination -------------------------------------------
-
-
-def _rank(rows: list[list[Fraction]]) -> int:
-    m = [r[:] for r in rows]
-    rank, cols = 0, len(m[0]) if m else 0
-    for c in range(cols):
-        pivot = next((i for i in range(rank, len(m)) if m[i][c] != 0), None)
-        if pivot is None:
-            continue
-        m[rank], m[pivot] = m[pivot], m[rank]
-        for i in range(len(m)):
-            if i != rank and m[i][c] != 0:
-                f = m[i][c] / m[rank][c]
-                m[i] = [a - f * b for a, b in zip(m[i], m[rank], strict=True)]
-        rank += 1
-    return rank
-
-
-def derivable(values: list[float], withheld: list[bool], lines: list[Line]) -> list[int]:
-    """Indices of withheld values that the published equations determine exactly."""
-    unknown = [i for i, w in enumerate(withheld) if w]
-    col = {u: j for j, u in enumerate(unknown)}
-    rows = []
-    for ln in lines:
-        coeffs = [Fraction(0)] * len(unknown)
-        touched = False
-        for m in (*ln.members, ln.total):
-            if m in col:
-                coeffs[col[m]] += -1 if m == ln.total else 1
-                touched = True
-        if touched:
-            rows.append(coeffs)
-    if not rows:
-        return []
-    base = _rank(rows)
-    out = []
-    for u in unknown:
-        unit = [Fraction(0)] * len(unknown)
-        unit[col[u]] = Fraction(1)
-        if _rank([*rows, unit]) == base:
-            out.append(u)
-    return out
-
-
-def grid_lines(n_rows: int, n_cols: int, rows: bool, cols: bool, grand: bool) -> tuple[list[int], list[Line]]:
-    """Variable layout as suppress_grid builds it: cells row-major, then row totals, column totals, grand."""
-    cells = n_rows * n_cols
-    lines, nxt = [], cells
-    row_idx, col_idx = [], []
-    if rows:
-        for r in range(n_rows):
-            lines.append(Line(tuple(r * n_cols + c for c in range(n_cols)), nxt))
-            row_idx.append(nxt)
-            nxt += 1
-    if cols:
-        for c in range(n_cols):
-            lines.append(Line(tuple(r * n_cols + c for r in range(n_rows)), nxt))
-            col_idx.append(nxt)
-            nxt += 1
-    if grand:
-        if row_idx:
-            lines.append(Line(tuple(row_idx), nxt))
-        if col_idx:
-            lines.append(Line(tuple(col_idx), nxt))
-        if not row_idx and not col_idx:
-            lines.append(Line(tuple(range(cells)), nxt))
-    return list(range(cells)), lines
-
-
-small_counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
-
-
-@st.composite
-def tables(draw):
-    n_rows, n_cols = draw(st.integers(1, 5)), draw(st.integers(1, 5))
-    values = draw(st.lists(small_counts, min_size=n_rows * n_cols, max_size=n_rows * n_cols))
-    flags = draw(st.tuples(st.booleans(), st.booleans(), st.booleans()))
-    threshold = draw(st.sampled_from([5, 5, 5, 3, 10]))
-    return n_rows, n_cols, values, flags, threshold
-
-
-def run_grid(n_rows, n_cols, values, flags, threshold):
-    frame = pl.DataFrame(
-        {
-            "r": [r for r in range(n_rows) for _ in range(n_cols)],
-            "c": [c for _ in range(n_rows) for c in range(n_cols)],
-            "v": values,
-        }
-    )
-    rows, cols, grand = flags
-    grid = suppress_grid(
-        frame, "v", "r", "c", row_totals=rows, col_totals=cols, grand_total=grand, threshold=threshold
-    )
-    cells = grid.cells
-    all_values = [float(v) for v in values]
-    withheld = cells.get_column("withheld").to_list()
-    if rows:
-        all_values += grid.row_totals.get_column("total").to_list()
-        withheld += grid.row_totals.get_column("withheld").to_list()
-    if cols:
-        all_values += grid.col_totals.get_column("total").to_list()
-        withheld += grid.col_totals.get_column("withheld").to_list()
-    if grand:
-        all_values.append(grid.grand_total[0])
-        withheld.append(grid.grand_total[1])
-    _, lines = grid_lines(n_rows, n_cols, rows, cols, grand)
-    return all_values, withheld, lines, grid
-
-
-@settings(max_examples=300, deadline=None)
-@given(tables())
-def test_no_withheld_value_can_be_solved_from_published_totals(table) -> None:
-    n_rows, n_cols, values, flags, threshold = table
-    all_values, withheld, lines, _ = run_grid(n_rows, n_cols, values, flags, threshold)
-    # every small count, cell or total, is withheld; zeros are published unless used as a complement
-    for v, w in zip(all_values, withheld, strict=True):
-        if 1 <= v < threshold:
-            assert w, (v, all_values, withheld)
-    assert derivable(all_values, withheld, lines) == []
-    # bounds: within a line with a published total, the withheld cells cannot be pinned to small values
-    for ln in lines:
-        if withheld[ln.total]:
-            continue
-        hidden = [all_values[m] for m in ln.members if withheld[m]]
-        if hidden:
-            assert sum(hidden) - (len(hidden) - 1) >= threshold
-
-
-@settings(max_examples=50, deadline=None)
-@given(tables())
-def test_suppression_is_deterministic(table) -> None:
-    first = run_grid(*table)[1]
-    assert run_grid(*table)[1] == first
-
-
-def test_primary_only_where_no_total_binds_and_zeros_published() -> None:
-    frame = pl.DataFrame({"r": [0, 0, 0, 0], "c": [0, 1, 2, 3], "v": [0, 1, 4, 5]})
-    grid = suppress_grid(frame, "v", "r", "c")
-    assert grid.cells.get_column("withheld").to_list() == [False, True, True, False]
-    assert grid.note.primary == 2 and grid.note.secondary == 0
-
-
-def test_a_single_small_cell_in_a_row_with_a_total_takes_the_smallest_nonzero_complement() -> None:
-    frame = pl.DataFrame({"r": [0] * 5, "c": list(range(5)), "v": [3, 0, 40, 12, 9]})
-    grid = suppress_grid(frame, "v", "r", "c", row_totals=True)
-    assert grid.cells.get_column("withheld").to_list() == [True, False, False, False, True]
-    assert grid.row_totals.get_column("withheld").to_list() == [False]
-
-
-def test_two_small_cells_that_would_pin_each_other_get_a_third() -> None:
-    # 1 + 1 = 2 with a published total: both would be known to be 1
-    frame = pl.DataFrame({"r": [0] * 4, "c": list(range(4)), "v": [1, 1, 30, 20]})
-    grid = suppress_grid(frame, "v", "r", "c", row_totals=True)
-    assert grid.cells.get_column("withheld").to_list() == [True, True, False, True]
-
-
-def test_table_with_row_and_column_totals_gets_a_rectangle() -> None:
-    frame = pl.DataFrame(
-        {"r": [0, 0, 0, 1, 1, 1, 2, 2, 2], "c": [0, 1, 2] * 3, "v": [3, 10, 20, 15, 8, 30, 40, 50, 6]}
-    )
-    grid = suppress_grid(frame, "v", "r", "c", row_totals=True, col_totals=True, grand_total=True)
-    hidden = grid.cells.filter("withheld").select("r", "c").rows()
-    assert hidden == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert not grid.row_totals.get_column("withheld").any()
-
-
-def test_a_small_total_is_withheld_too() -> None:
-    frame = pl.DataFrame({"r": [0, 0], "c": [0, 1], "v": [0, 3]})
-    grid = suppress_grid(frame, "v", "r", "c", row_totals=True)
-    assert grid.row_totals.get_column("withheld").to_list() == [True]
-    assert grid.cells.get_column("withheld").to_list() == [False, True]
-
-
-def test_missing_cells_are_not_available_and_stay_out_of_totals() -> None:
-    frame = pl.DataFrame({"r": [0, 0, 0], "c": [0, 1, 2], "v": [None, 2, 30]})
-    grid = suppress_grid(frame, "v", "r", "c", row_totals=True)
-    assert grid.cells.get_column("withheld").to_list() == [False, True, True]
-    assert grid.row_totals.get_column("total").to_list() == [32.0]
-
-
-def test_protect_rejects_negative_counts_and_low_thresholds() -> None:
-    with pytest.raises(ValueError, match="negative"):
-        protect([-1, 2], [])
-    with pytest.raises(ValueError, match="threshold"):
-        protect([1], [], threshold=1)
+from soteria.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 
 
 def test_threshold_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,8 +24,9 @@ def test_threshold_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_note_says_which_rule_applied() -> None:
-    note = dc.DisclosureNote(primary=2, secondary=1, derived=3)
+    note = dc.DisclosureNote(primary=2, derived=3)
     assert "counts of 1 to 4 are withheld" in note.rule()
+    assert "may differ from its true value by up to 1" in note.rule()
     assert "fewer than 10 cases" in note.rule()
     assert "2 small count(s)" in note.summary()
     assert dc.DisclosureNote().summary() == "No cell needed to be withheld."
@@ -262,20 +73,20 @@ SEL = Selection(
 )
 
 
-def test_pilot_vs_control_total_protects_area_cells_and_withholds_derived_values() -> None:
-    # one pilot area reports 2 in Jun 2020: the area cell and a complement are withheld, so the arm
-    # total can stay published without revealing it
+def test_pilot_vs_control_withholds_small_area_cells_and_keeps_the_arm_total() -> None:
+    # one pilot area reports 2 in Jun 2020: its cell is withheld; the arm total stays published (a total
+    # less its published cells gives only the perturbed count, which two counts could have given)
     vals = values({("P1", date(2020, 6, 1)): 2})
     reg = register()
     per_area = per_area_series(vals, reg, SEL)
     series = pilot_vs_control(vals, reg, SEL)
     pub_area = dc.per_area(per_area, SEL.baseline_year)
     june = pub_area.display().filter(pl.col("period") == date(2020, 6, 1), pl.col("arm") == "pilot")
-    assert june.get_column("value").to_list().count(CONFIDENTIAL) == 2
+    assert june.get_column("value").to_list().count(CONFIDENTIAL) == 1
     pub = dc.pilot_vs_control(series, per_area, SEL.baseline_year)
     row = pub.frame.filter(pl.col("period") == date(2020, 6, 1), pl.col("arm") == "pilot")
-    assert row.get_column("total").item() is not None  # protected by the complement, not withheld
-    assert pub.note.primary == 1 and pub.note.secondary == 1
+    assert row.get_column("total").item() is not None
+    assert pub.note.primary == 1
 
 
 def test_a_small_arm_total_withholds_its_mean_and_index() -> None:
@@ -301,7 +112,9 @@ def test_a_withheld_baseline_withholds_the_whole_index() -> None:
     pub = dc.pilot_vs_control(pilot_vs_control(vals, reg, SEL), per_area, SEL.baseline_year)
     control = pub.frame.filter(pl.col("arm") == "control")
     assert control.get_column("index").null_count() == control.height
-    assert control.get_column("total").null_count() == 1  # only May 2019 itself
+    assert control.get_column("total").null_count() == 0  # 6 in May 2019: published
+    may = control.filter(pl.col("period") == date(2019, 5, 1))
+    assert may.get_column("mean_per_area").item() is None  # from fewer than 10 cases
 
 
 def test_control_arm_after_rollout_is_not_applicable() -> None:
@@ -340,9 +153,9 @@ def test_charge_rate_withholds_rates_from_small_or_withheld_counts() -> None:
     assert "withheld" not in shown.columns
     feb = shown.filter(pl.col("period") == date(2020, 2, 1), pl.col("arm") == "pilot").row(0, named=True)
     mar = shown.filter(pl.col("period") == date(2020, 3, 1), pl.col("arm") == "control").row(0, named=True)
-    # protected by complements in the area tables: arm totals stay, rates stay (enough decisions)
+    # arm totals stay, rates stay (enough decisions); the small area cells are counted as withheld
     assert feb["charging_decisions"] != CONFIDENTIAL and mar["charges"] != CONFIDENTIAL
-    assert pub.note.primary == 3 and pub.note.secondary == 3  # P1: 3 of 3 in Feb; C1: 2 charges in Mar
+    assert pub.note.primary == 3  # P1: 3 of 3 in Feb; C1: 2 charges in Mar
 
 
 def replace_metric(metric: str) -> Selection:
@@ -366,11 +179,11 @@ def test_km_curves_are_read_weekly_and_end_before_ten_at_risk() -> None:
     pub = dc.km_curves(curves)
     assert pub.frame.get_column("day").to_list() == [0.0, 7.0, 14.0]
     assert pub.frame.get_column("share_filed").to_list() == [0.0, 0.1, 0.2]
-    assert pub.frame.get_column("at_risk").min() >= 10
+    assert "at_risk" not in pub.frame.columns  # weekly numbers at risk are not published
     assert "fewer than 10 cases remain at risk" in pub.note.text()
 
 
-def test_km_summary_protects_outcomes_against_the_case_total() -> None:
+def test_km_summary_withholds_small_counts_and_estimates_from_few_cases() -> None:
     summary = pl.DataFrame(
         {
             "arm": ["pilot", "pilot", "control", "control"],
@@ -390,8 +203,8 @@ def test_km_summary_protects_outcomes_against_the_case_total() -> None:
     pub = dc.km_summary(summary)
     shown = pub.display()
     before = shown.row(0, named=True)
-    assert before["still_open"] == CONFIDENTIAL and before["closed_before_file"] == CONFIDENTIAL
-    assert before["cases"] == 40 and before["filed"] == "30"  # a column with no symbol keeps its type
+    assert before["still_open"] == CONFIDENTIAL and before["closed_before_file"] == "8"
+    assert before["cases"] == 40 and before["filed"] == 30  # a column with no symbol keeps its type
     after = shown.row(1, named=True)
     assert after["median_days"] == CONFIDENTIAL  # 8 cases: fewer than 10
     assert after["closed_before_file"] == CONFIDENTIAL and after["still_open"] == "0"

@@ -16,6 +16,7 @@ from soteria.engine.results import Estimate
 from soteria.evaluation import text
 from soteria.evaluation.outcome import EvaluationResult
 from soteria.evaluation.survival_did import survival_summary
+from soteria.outputs import published_tables
 from soteria.outputs.data import store_analyses
 from soteria.outputs.published_tables import published_evaluation_survival
 from soteria.store import Store
@@ -206,8 +207,13 @@ def test_the_published_survival_table_shows_no_count_from_1_to_4(small_demo: Sto
         text.summary_frame(o).select("cases", "filed", "closed_before_file", "still_open").to_numpy().ravel()
     )
     assert any(1 <= v <= 4 for v in raw)  # the selection has small cells to protect
-    published = published_evaluation_survival(o)
     columns = ["Cases", "Filed", "Closed before a file", "Still open"]
+    sel = Selection(end=date(2022, 12, 31))
+    data = store_analyses(small_demo)
+    published = published_evaluation_survival(data, sel, o, "never")
+    page = published_tables.km_summary_table(published_tables.published_km_summary(data, sel))
+    pilot = pl.col("Arm") == "pilot areas"  # the same pilot cases as the page, the same published counts
+    assert published.frame.filter(pilot).select(columns).equals(page.frame.filter(pilot).select(columns))
     shown = published.frame.select(columns).to_numpy().ravel()
     assert not any(v is not None and 1 <= v <= 4 for v in shown), published.frame
     assert published.note.primary > 0 and published.legend()

@@ -76,7 +76,7 @@ def test_a_read_only_store_refuses_every_write(store: Store, tmp_path: Path) -> 
             ro.set_meta({"a": "b"})
         with pytest.raises(StorageError, match="read-only"):
             ro.undo_extract(1, "t")
-        assert ro.content_checksum() == before and ro.meta() == {}
+        assert ro.content_checksum() == before and set(ro.meta()) == {"cell_key_secret"}
     finally:
         ro.close()
 
@@ -130,7 +130,12 @@ def test_roles_and_meta_are_stored_and_role_changes_logged(store: Store) -> None
     assert store.content_checksum() == before
     store.set_meta({"dataset": "demo", "seed": "7"})
     store.set_meta({"seed": "8"})
-    assert store.meta() == {"dataset": "demo", "seed": "8"}
+    secret = store.meta().pop("cell_key_secret")  # made when the file was first opened for writing
+    assert len(secret) == 64 and store.cell_key_secret() == secret
+    assert {k: v for k, v in store.meta().items() if k != "cell_key_secret"} == {
+        "dataset": "demo",
+        "seed": "8",
+    }
 
 
 def test_load_revise_and_undo_put_back_exactly_what_was_there(store: Store, tmp_path: Path) -> None:
