@@ -5,8 +5,8 @@ report pack (PDF, PowerPoint, HTML, ZIP) made in this process. The observer regi
 in one session folder and scans the data formats at once: in CSV and Excel files, every column that
 holds counts (`disclosure.COUNT_COLUMNS`; in Excel, the headings its metadata sheet names as count
 columns), and in HTML reports, every table column marked `data-count`, must show no count from 1 to
-threshold - 1. A small count fails the test that made the export; the terminal summary says how many
-exports were scanned.
+threshold - 1; and no export may hold the demo's perturbation secret. A small count fails the test
+that made the export; the terminal summary says how many exports were scanned.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import polars as pl
 import pytest
 
 from soteria import disclosure
+from soteria.demo.build import demo_secret
 from soteria.outputs import chart_files
 
 SCANNED: dict[str, int] = {}
@@ -120,9 +121,15 @@ def scan_html(data: bytes, threshold: int) -> list[str]:
     return [text for _, text in parser.cells if _small(text, threshold)]
 
 
+_SECRET = demo_secret().encode()  # the demo databases' perturbation secret: never in an export
+
+
 def scan(name: str, data: bytes, threshold: int | None = None) -> list[str]:
-    """Small counts shown in the export `name` (empty when it is safe, or not a data format)."""
+    """Small counts shown in the export `name` (empty when it is safe, or not a data format), and the
+    perturbation's secret wherever it appears."""
     threshold = threshold or disclosure.threshold_from_env()
+    if _SECRET in data:
+        return ["the disclosure-control secret"]
     ext = name.rsplit(".", 1)[-1].lower()
     if ext == "csv":
         return scan_csv(data, threshold)

@@ -160,6 +160,13 @@ def _sha256(frame: pl.DataFrame) -> str:
     return hashlib.sha256(frame.write_csv().encode()).hexdigest()
 
 
+def demo_secret(seed: int = DEFAULT_SEED) -> str:
+    """The demo's perturbation secret. The demonstration data are synthetic and public, so it is fixed by
+    the seed and the demo's published figures are the same on every machine; a real database gets a
+    random one (soteria.store.reference_tables)."""
+    return hashlib.sha256(f"soteria demonstration data {seed}".encode()).hexdigest()
+
+
 def build_demo(
     store: Store,
     seed: int = DEFAULT_SEED,
@@ -199,9 +206,7 @@ def build_demo(
         else:
             store.load_extract(record, details, cases=frame)
     effect = json.dumps(PILOT_EFFECT, sort_keys=True)
-    # The demonstration data are synthetic and public, so their perturbation secret is fixed by the seed:
-    # the demo's published figures are the same on every machine. A real database gets a random one.
-    secret = hashlib.sha256(f"soteria demonstration data {seed}".encode()).hexdigest()
+    secret = demo_secret(seed)
     store.set_meta(
         {
             "dataset": "demo",

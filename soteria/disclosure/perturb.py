@@ -71,11 +71,8 @@ def possible_counts(published: int, threshold: int = THRESHOLD) -> list[int]:
 def uniform_keys(identities: Sequence[str], secret: str) -> np.ndarray:
     """A number in [0, 1) per identity from a keyed hash: the cell key (secret, so not predictable)."""
     key = hashlib.blake2b(secret.encode(), digest_size=32).digest()
-    out = np.empty(len(identities), dtype=np.float64)
-    for i, text in enumerate(identities):
-        digest = hashlib.blake2b(text.encode(), key=key, digest_size=8).digest()
-        out[i] = int.from_bytes(digest, "big") / 2.0**64
-    return out
+    digests = b"".join(hashlib.blake2b(t.encode(), key=key, digest_size=8).digest() for t in identities)
+    return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2.0**64
 
 
 def _lookup(true: np.ndarray, u: np.ndarray, threshold: int) -> np.ndarray:

@@ -197,6 +197,10 @@ def test_the_scan_would_catch_a_small_count() -> None:
         b'<table><tr><th data-count="true">Total</th><th>Index</th></tr><tr><td>2</td><td>3</td></tr></table>'
     )
     assert export_scan.scan("t.html", html) == ["2"]
+    from soteria.demo.build import demo_secret
+
+    leaked = b"# note " + demo_secret().encode() + b"\nperiod,total\n2020-01-01,12\n"
+    assert export_scan.scan("t.csv", leaked) == ["the disclosure-control secret"]
     with pytest.raises(export_scan.SmallCountExported):
         export_scan._observer("bad.csv", b"total\n4\n")
 
