@@ -13,7 +13,14 @@ from soteria.ingest import validation as v
 from soteria.ingest.area_names import AreaLookup
 from soteria.ingest.cells import Table
 from soteria.ingest.kinds import KIND_NAMES, KINDS, Kind, detect_layout
-from soteria.ingest.parsed import MAX_PROBLEMS_KEPT, ParsedExtract, Progress, invalid_extract, stage
+from soteria.ingest.parsed import (
+    LISTED_PER_RULE,
+    MAX_PROBLEMS_KEPT,
+    ParsedExtract,
+    Progress,
+    invalid_extract,
+    stage,
+)
 from soteria.ingest.problems import Problem, file_problem
 from soteria.ingest.readers import read_table, size_reason
 
@@ -79,9 +86,10 @@ def read_extract(
     if prepared.frame.height == 0:
         why = "every row was skipped: " + "; ".join(prepared.notes) if prepared.notes else "no values in it"
         return invalid(file_problem(file_name, f"nothing to load: {why}", "nothing_to_load"), layout=layout)
-    good, problems = v.run_checks(spec.checks, prepared.frame, file_name, effective)
-    if layout == "wide":  # one problem per cell, not one per metric column, for row-level rules
-        problems = problems.unique(subset=["row", "code", "column"], keep="first", maintain_order=True)
+    # wide layouts: one problem per cell, not one per metric column, for row-level rules
+    good, problems, counts = v.run_checks(
+        spec.checks, prepared.frame, file_name, effective, one_per_cell=layout == "wide"
+    )
     common = {
         "ignored_columns": ignored,
         "layout": layout,
@@ -91,8 +99,9 @@ def read_extract(
         "data": data,
     }
     if problems.height:
-        counts = dict(problems.group_by("summary", maintain_order=True).len().iter_rows())
-        kept = problems.head(MAX_PROBLEMS_KEPT).drop("summary").to_dicts()
+        # the first LISTED_PER_RULE of each rule are listed (in row order), the rest counted
+        listed = problems.filter(pl.int_range(pl.len()).over("code") < LISTED_PER_RULE).sort("row")
+        kept = listed.head(MAX_PROBLEMS_KEPT).drop("summary").to_dicts()
         return ParsedExtract(
             file_name,
             sha256,

@@ -15,6 +15,7 @@ from soteria.ingest.kinds import KINDS
 from soteria.ingest.problems import PROBLEM_SCHEMA, Problem
 
 MAX_PROBLEMS_KEPT = 1000
+LISTED_PER_RULE = 100  # problems of one rule listed in the preview; the rest are counted
 
 
 Progress = Callable[[str, float], None]
@@ -35,7 +36,8 @@ class ParsedExtract:
     table: Table | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-    all_problems: pl.DataFrame | None = field(default=None, repr=False)  # every problem, for download
+    # for download: every problem, up to validation.PER_RULE_KEPT of each rule (the counts cover all)
+    all_problems: pl.DataFrame | None = field(default=None, repr=False)
     data: bytes = field(default=b"", repr=False)  # the file as uploaded (kept at commit)
 
     @property
@@ -51,7 +53,7 @@ class ParsedExtract:
         return self.table.describe() if self.table else ""
 
     def problems_csv(self) -> bytes:
-        """Every problem (not only the first MAX_PROBLEMS_KEPT) as CSV: file, row, column, value, rule."""
+        """Every problem (up to 10,000 of each rule) as CSV: file, row, column, value, rule."""
         frame = self.all_problems
         if frame is None:
             frame = pl.DataFrame([p.__dict__ for p in self.problems], schema=PROBLEM_SCHEMA)

@@ -15,10 +15,13 @@ SYMBOLS = {"[c]": "[c] confidential", "[x]": "[x] not available", "[z]": "[z] no
 
 def also_on_rows(keys: list[str], shown: int = 5) -> Callable[[], pl.Expr]:
     def detail() -> pl.Expr:
-        others = pl.col("row").over(keys, mapping_strategy="join").list.set_difference(pl.concat_list("row"))
-        n = others.list.len()
+        # Each row gets only its key's first few rows, never the whole group: a key repeated n times
+        # would otherwise give n lists of n rows (memory growing with the square of the repeats).
+        first = pl.col("row").sort().head(shown + 1).over(keys, mapping_strategy="join")
+        others = first.list.set_difference(pl.concat_list("row")).list.sort().list.head(shown)
+        n = pl.len().over(keys) - 1
         word = pl.when(n == 1).then(pl.lit(", also on row ")).otherwise(pl.lit(", also on rows "))
-        rows = others.list.sort().list.head(shown).cast(pl.List(pl.String)).list.join(", ")
+        rows = others.cast(pl.List(pl.String)).list.join(", ")
         more = pl.when(n > shown).then(pl.format(" and {} more", n - shown)).otherwise(pl.lit(""))
         return word + rows + more
 

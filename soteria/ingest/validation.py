@@ -68,49 +68,73 @@ class Prepared:
     stats: dict[str, Any] = field(default_factory=dict)  # counts kept in the load's summary
 
 
-def run_checks(
-    schema: type[dy.Schema], frame: pl.DataFrame, file_name: str, as_of: date
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The valid rows, and one problem (file, row, column, value, rule, code, summary) per failure.
+PER_RULE_KEPT = 10_000  # problems of one rule kept for the download; the rest are counted
 
-    `rule` is the message with any per-row detail; `summary` the message alone (for counts per rule).
-    """
+
+def run_checks(
+    schema: type[dy.Schema],
+    frame: pl.DataFrame,
+    file_name: str,
+    as_of: date,
+    one_per_cell: bool = False,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The valid rows; one problem (file, row, column, value, rule, code, summary) per failure, the
+    first PER_RULE_KEPT of each rule in row order; and the number of problems of each rule (summary).
+
+    `rule` is the message with any per-row detail; `summary` the message alone. `one_per_cell`: a rule
+    failing on several columns of a row counts once per (row, column) (wide layouts). The work and the
+    memory grow with the rows, whatever the file repeats."""
     good, failure = schema.filter(frame)
     if len(failure) == 0:
-        return good, _no_problems()
+        return good, _no_problems(), {}
     details = failure.details()
     codes = [c for c in details.columns if c not in frame.columns]
     infos = {code: rule_info(schema, code) for code in codes}
-    detailed = {code: info.detail() for code, info in infos.items() if info.detail is not None}
-    details = details.with_columns(**{f"detail:{code}": expr for code, expr in detailed.items()})
-    index = [c for c in details.columns if c not in codes]
-    long = details.unpivot(index=index, on=codes, variable_name="code", value_name="status")
-    long = long.filter(pl.col("status").cast(pl.String) == "invalid")
     messages = {c: i.message.format(as_of=as_of.isoformat()) for c, i in infos.items()}
-    message = pl.col("code").replace_strict(messages, return_dtype=pl.String)
-    value, column, extra = pl.lit(None, pl.String), pl.lit(None, pl.String), pl.lit("")
-    for code, info in infos.items():
+    # One rule at a time, on its failing rows only: unpivoting every row against every rule would copy
+    # the whole frame once per rule (13 rules over a million rows: gigabytes for a hostile file).
+    parts: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    for order, code in enumerate(codes):
+        info = infos[code]
+        value, column = pl.lit(None, pl.String), pl.lit(None, pl.String)
         if info.column is not None:
             name = info.column
-            source = f"{name}_raw" if f"{name}_raw" in frame.columns else name
-            label = pl.lit(name)
+            value = pl.col(f"{name}_raw" if f"{name}_raw" in frame.columns else name).cast(pl.String)
+            column = pl.lit(name)
             if f"{name}_source" in frame.columns:
-                label = pl.coalesce(pl.col(f"{name}_source"), label)
-            value = pl.when(pl.col("code") == code).then(pl.col(source).cast(pl.String)).otherwise(value)
-            column = pl.when(pl.col("code") == code).then(label).otherwise(column)
-        if code in detailed:
-            extra = pl.when(pl.col("code") == code).then(pl.col(f"detail:{code}")).otherwise(extra)
-    order = pl.col("code").replace_strict({code: i for i, code in enumerate(codes)}, return_dtype=pl.Int64)
-    problems = long.sort(["row", order]).select(
-        pl.lit(file_name).alias("file"),
-        "row",
-        column.alias("column"),
-        value.alias("value"),
-        (message + extra.fill_null("")).alias("rule"),
-        "code",
-        message.alias("summary"),
-    )
-    return good, problems
+                column = pl.coalesce(pl.col(f"{name}_source"), column)
+        bad = details.filter(pl.col(code).cast(pl.String) == "invalid").select(
+            "row", _column=column, _value=value
+        )
+        if one_per_cell:
+            bad = bad.unique(subset=["row", "_column"], keep="first", maintain_order=True)
+        if bad.is_empty():
+            continue
+        counts[messages[code]] = counts.get(messages[code], 0) + bad.height
+        bad = bad.sort("row").head(PER_RULE_KEPT)
+        if info.detail is not None:  # per-row detail needs the whole frame (e.g. the other rows of a key)
+            wanted = pl.col("row").is_in(bad.get_column("row").implode())
+            detail = details.select("row", _detail=info.detail()).filter(wanted).unique("row", keep="first")
+            bad = bad.join(detail, on="row", how="left", maintain_order="left")
+        else:
+            bad = bad.with_columns(_detail=pl.lit(""))
+        parts.append(
+            bad.select(
+                pl.lit(file_name).alias("file"),
+                "row",
+                pl.col("_column").alias("column"),
+                pl.col("_value").alias("value"),
+                (pl.lit(messages[code]) + pl.col("_detail").fill_null("")).alias("rule"),
+                pl.lit(code).alias("code"),
+                pl.lit(messages[code]).alias("summary"),
+                pl.lit(order).alias("_order"),
+            )
+        )
+    if not parts:
+        return good, _no_problems(), {}
+    problems = pl.concat(parts).sort("row", "_order").drop("_order")
+    return good, problems, counts
 
 
 def _no_problems() -> pl.DataFrame:

@@ -115,3 +115,25 @@ def hostile_store(tmp_path_factory):
     yield s, s.areas()
     assert s.content_checksum() == before  # no fuzz case changed stored data
     s.close()
+
+
+def test_a_key_repeated_on_every_row_is_judged_in_bounded_work(store) -> None:
+    """One (area, month, metric) on 50,000 rows: every row is a problem, counted in full; the preview
+    lists the first 100 of the rule, the download up to 10,000, each naming a few other rows; the
+    checker no longer builds a list of every other row for every row (memory as rows squared)."""
+    from datetime import date
+
+    from soteria.ingest.parsed import LISTED_PER_RULE
+    from soteria.ingest.validation import PER_RULE_KEPT
+
+    n = 50_000
+    data = b"area_code,month,metric,value\n" + b"E23000014,2024-07,referrals,41\n" * n
+    started = time.perf_counter()
+    parsed = read_extract(data, "repeated.csv", store.areas(), date(2024, 12, 31))
+    assert time.perf_counter() - started < 20  # generous: the benchmark holds the real figure
+    assert parsed.problem_counts == {"duplicate (area, month, metric) in this file": n}
+    assert len(parsed.problems) == LISTED_PER_RULE
+    assert parsed.all_problems is not None and parsed.all_problems.height == min(n, PER_RULE_KEPT)
+    first = parsed.problems[0]
+    assert first.row == 2 and first.rule.endswith(f"also on rows 3, 4, 5, 6, 7 and {n - 6} more")
+    assert store.extracts().is_empty()

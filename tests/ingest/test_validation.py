@@ -127,7 +127,7 @@ def test_clean_frames_give_no_problems_and_every_row() -> None:
         ("CPS-NE", "Aug 2024", "charges", "[c]"),
     ]
     prepared = prepare_metrics(raw(METRIC_COLS, *rows), CTX)
-    good, problems = run_checks(MetricChecks, prepared.frame, "x.csv", AS_OF)
+    good, problems, _counts = run_checks(MetricChecks, prepared.frame, "x.csv", AS_OF)
     assert problems.is_empty() and problems.columns == [
         "file",
         "row",
@@ -144,7 +144,7 @@ def test_clean_frames_give_no_problems_and_every_row() -> None:
         ("CPS-NE", date(2024, 8, 1), "charges", None, "[c] confidential"),
     ]
     ok_cases = [GOOD_CASE, ("G-2", "Devon & Cornwall", "17/04/2023", None, None, None)]
-    good, problems = run_checks(
+    good, problems, _counts = run_checks(
         CaseChecks, prepare_cases(raw(CASE_COLS, *ok_cases), CTX).frame, "x.csv", AS_OF
     )
     assert problems.is_empty() and good.height == 2
@@ -214,7 +214,7 @@ def test_a_wide_file_names_the_metric_column_at_fault() -> None:
     )
     prepared = prepare_wide_metrics(cells, CTX)
     assert prepared.frame.height == 2 and not prepared.problems
-    _good, problems = run_checks(MetricChecks, prepared.frame, "x.csv", AS_OF)
+    _good, problems, _counts = run_checks(MetricChecks, prepared.frame, "x.csv", AS_OF)
     assert problems.select("row", "column", "value", "code").rows() == [(2, "charges", "-2", "value_whole")]
     unknown = prepare_wide_metrics(raw(["area_code", "month", "arrests"], ("E23000014", "2024-07", "3")), CTX)
     assert [(p.row, p.code) for p in unknown.problems] == [(1, "metric_known")]
