@@ -21,3 +21,8 @@ def read_pilot_register(path: Path = REFERENCE_DIR / "pilot_register.csv") -> pl
     return pl.read_csv(path, try_parse_dates=True).with_columns(
         pl.col("pilot_start").cast(pl.Date), pl.col("is_assumption").cast(pl.Boolean)
     )
+
+
+def read_value_map(path: Path = REFERENCE_DIR / "value_map.csv") -> pl.DataFrame:
+    """The default value mapping (field, value, maps_to, note): Home Office outcome codes and common words."""
+    return pl.read_csv(path, infer_schema=False)

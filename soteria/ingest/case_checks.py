@@ -8,17 +8,18 @@ import dataframely as dy
 import polars as pl
 
 from soteria.domain import CLOSURE_REASONS
+from soteria.ingest import value_map as value_maps
 from soteria.ingest.periods import DATE_FORMS, parse_date
 from soteria.ingest.rule_parts import (
     also_on_rows,
     date_or_empty,
     given,
     in_range,
-    normalised_word,
     on_distinct,
     unique_key,
 )
 from soteria.ingest.validation import Context, Prepared, check
+from soteria.reference import read_value_map
 
 CASE_DATES = ("reported_on", "file_submitted_on", "closed_on")
 
@@ -84,18 +85,23 @@ class CaseChecks(dy.Schema):
     )
     closure_reason_known = check(
         "closure_reason",
-        f"closure_reason must be one of {', '.join(CLOSURE_REASONS)}, or empty",
-        lambda: pl.col("closure_reason").is_in(list(CLOSURE_REASONS)),
+        "closure_reason is not in the value mapping: map it to one of "
+        f"{', '.join(CLOSURE_REASONS)} (Value mappings page, or the mapping CSV), then load the file again",
+        lambda: (
+            pl.col("closure_reason_raw").is_null()
+            | pl.col("closure_reason").is_in(list(CLOSURE_REASONS)).fill_null(False)
+        ),
+        once_per_value=True,
     )
     closure_reason_needed = check(
         "closure_reason",
         "closure_reason must be given when closed_on is given",
-        lambda: pl.col("closed_on_raw").is_null() | pl.col("closure_reason").is_not_null(),
+        lambda: pl.col("closed_on_raw").is_null() | pl.col("closure_reason_raw").is_not_null(),
     )
     closed_on_needed = check(
         "closed_on",
         "closed_on must be given when closure_reason is given",
-        lambda: pl.col("closure_reason").is_null() | pl.col("closed_on_raw").is_not_null(),
+        lambda: pl.col("closure_reason_raw").is_null() | pl.col("closed_on_raw").is_not_null(),
     )
     as_of_format = check(
         "as_of",
@@ -132,6 +138,11 @@ def prepare_cases(raw: pl.DataFrame, ctx: Context) -> Prepared:
     """The check frame of a case file (text cells and `row`)."""
     if "as_of" not in raw.columns:
         raw = raw.with_columns(pl.lit(None, pl.String).alias("as_of"))
+    codes = ctx.codes.get("closure_reason") or value_maps.lookup(read_value_map(), "closure_reason")
+
+    def closure_code(text: pl.Expr) -> pl.Expr:  # "Outcome 16" -> victim_withdrawal; unmapped -> null
+        return value_maps.normalised(text).replace_strict(codes, default=None, return_dtype=pl.String)
+
     dates = []
     for name in CASE_DATES:
         dates += [pl.col(name).alias(f"{name}_raw"), on_distinct(raw, name, parse_date, pl.Date).alias(name)]
@@ -142,7 +153,7 @@ def prepare_cases(raw: pl.DataFrame, ctx: Context) -> Prepared:
         on_distinct(raw, "force_code", lambda t: ctx.areas.code(t, "force"), pl.String).alias("force_code"),
         *dates,
         pl.col("closure_reason").alias("closure_reason_raw"),
-        on_distinct(raw, "closure_reason", normalised_word, pl.String).alias("closure_reason"),
+        on_distinct(raw, "closure_reason", closure_code, pl.String).alias("closure_reason"),
         pl.col("as_of").alias("as_of_raw"),
         on_distinct(raw, "as_of", parse_date, pl.Date).alias("file_as_of"),
         pl.lit(ctx.as_of).alias("as_of"),

@@ -10,6 +10,7 @@ import polars as pl
 from soteria.domain import EARLIEST_DATA
 from soteria.ingest import case_checks, metric_checks
 from soteria.ingest import validation as v
+from soteria.ingest import value_map as value_maps
 from soteria.ingest.area_names import AreaLookup
 from soteria.ingest.cells import Table
 from soteria.ingest.kinds import KIND_NAMES, KINDS, Kind, detect_layout
@@ -23,6 +24,7 @@ from soteria.ingest.parsed import (
 )
 from soteria.ingest.problems import Problem, file_problem
 from soteria.ingest.readers import read_table, size_reason
+from soteria.reference import read_value_map
 
 
 def read_extract(
@@ -36,11 +38,13 @@ def read_extract(
     max_mb: float | None = None,
     max_rows: int | None = None,
     progress: Progress | None = None,
+    value_map: pl.DataFrame | None = None,
 ) -> ParsedExtract:
     """Read and check an uploaded file; the result holds either problems or a clean typed frame.
 
     `as_of`: the extract's as-of date. Case timelines need one (given here or in an `as_of` column);
     for metrics it defaults to today and bounds the months allowed. `kind` forces metrics, cases or cjs.
+    `value_map`: how coded values become the dashboard's codes (default: the shipped mapping).
     """
     if kind is not None and kind not in KIND_NAMES:
         raise ValueError(f"kind must be one of {', '.join(KIND_NAMES)}, not {kind!r}")
@@ -79,7 +83,9 @@ def read_extract(
         base = [c for c in spec.required if c != "area_code"] if area else list(spec.required)
         wanted = [*area, *base, *(c for c in spec.optional if c in cells.columns)]
     ignored = [c for c in cells.columns if c not in wanted and c != "row"]
-    ctx = v.Context(AreaLookup.build(known_areas), effective, file_name)
+    mapping = read_value_map() if value_map is None else value_map
+    codes = {f: value_maps.lookup(mapping, f) for f in value_maps.FIELDS}
+    ctx = v.Context(AreaLookup.build(known_areas), effective, file_name, codes)
     prepared = spec.prepare(cells.select("row", *wanted), ctx)
     if prepared.problems:
         return invalid(*prepared.problems, layout=layout, table=table)

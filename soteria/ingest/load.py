@@ -197,6 +197,7 @@ def ingest_file(
         sheet=sheet,
         max_mb=max_mb,
         progress=progress,
+        value_map=store.value_map(),
     )
     if not parsed.ok:
         return IngestResult("invalid", parsed)

@@ -27,6 +27,7 @@ class RuleInfo:
     column: str | None  # the column the rule blames (its raw text is shown as the value)
     message: str  # plain English; may contain {as_of}
     detail: Callable[[], pl.Expr] | None = None  # extra text per failing row, e.g. ", also on row 7"
+    once_per_value: bool = False  # one problem per distinct value, with its rows counted (unmapped codes)
 
 
 def check(
@@ -34,12 +35,15 @@ def check(
     message: str,
     valid: Callable[[], pl.Expr],
     detail: Callable[[], pl.Expr] | None = None,
+    once_per_value: bool = False,
 ) -> Any:
     """A dataframely rule (true = valid; null counts as valid) carrying its column and message.
 
-    Assign it in a schema's class body; the attribute name is the rule's code."""
+    Assign it in a schema's class body; the attribute name is the rule's code. `once_per_value`: the
+    rule is reported once for each distinct value it fails on, on its first row, with how many rows
+    have it (a value to map once, not a thousand row errors)."""
     factory = dy.rule()(lambda _schema: valid())
-    factory.info = RuleInfo(column, message, detail)  # type: ignore[attr-defined]
+    factory.info = RuleInfo(column, message, detail, once_per_value)  # type: ignore[attr-defined]
     return factory
 
 
@@ -50,11 +54,12 @@ def rule_info(schema: type[dy.Schema], code: str) -> RuleInfo:
 
 @dataclass(frozen=True)
 class Context:
-    """What checks need besides the file: the areas and the extract's as-of date."""
+    """What checks need besides the file: the areas, the extract's as-of date and the value mapping."""
 
     areas: AreaLookup
     as_of: date
     file: str = ""
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> normalised value -> code
 
 
 @dataclass
@@ -109,6 +114,13 @@ def run_checks(
         )
         if one_per_cell:
             bad = bad.unique(subset=["row", "_column"], keep="first", maintain_order=True)
+        if info.once_per_value:
+            rows = pl.len()
+            bad = (
+                bad.group_by("_value", maintain_order=True)
+                .agg(pl.col("row").min(), pl.col("_column").first(), rows=rows)
+                .select("row", "_column", "_value", "rows")
+            )
         if bad.is_empty():
             continue
         counts[messages[code]] = counts.get(messages[code], 0) + bad.height
@@ -117,6 +129,11 @@ def run_checks(
             wanted = pl.col("row").is_in(bad.get_column("row").implode())
             detail = details.select("row", _detail=info.detail()).filter(wanted).unique("row", keep="first")
             bad = bad.join(detail, on="row", how="left", maintain_order="left")
+        elif info.once_per_value:
+            times = pl.when(pl.col("rows") == 1).then(pl.lit(" (on this row only)"))
+            bad = bad.with_columns(
+                _detail=times.otherwise(pl.format(" (on {} rows; this is the first)", pl.col("rows")))
+            ).drop("rows")
         else:
             bad = bad.with_columns(_detail=pl.lit(""))
         parts.append(

@@ -39,7 +39,14 @@ def read_and_preview(
 ) -> tuple[ParsedExtract, Preview | None]:
     """Read and check an uploaded file and, when it is clean, preview it against the store."""
     parsed = read_extract(
-        data, file_name, store.areas(), as_of, kind=kind_value(kind_choice), sheet=sheet, progress=progress
+        data,
+        file_name,
+        store.areas(),
+        as_of,
+        kind=kind_value(kind_choice),
+        sheet=sheet,
+        progress=progress,
+        value_map=store.value_map(),
     )
     return parsed, (preview(store, parsed, progress) if parsed.ok else None)
 

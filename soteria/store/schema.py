@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
-
-
 # Each entry migrates from version i to i + 1; append only, never edit a released step.
 MIGRATIONS: list[list[str]] = [
     [
@@ -115,7 +112,27 @@ MIGRATIONS: list[list[str]] = [
             old_role VARCHAR,
             new_role VARCHAR)""",
     ],
+    # 4: the value mapping evaluators edit (soteria/ingest/value_map.py; empty = the shipped defaults)
+    # and its append-only change log.
+    [
+        """CREATE TABLE value_map (
+            field VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            maps_to VARCHAR NOT NULL,
+            note VARCHAR,
+            PRIMARY KEY (field, value))""",
+        """CREATE TABLE value_map_changes (
+            changed_at TIMESTAMP NOT NULL,
+            changed_by VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            old_maps_to VARCHAR,
+            new_maps_to VARCHAR)""",
+    ],
 ]
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 AREA_KINDS = ("force", "cps_area")

@@ -91,7 +91,9 @@ CASE_CASES = [
     ("closed before reported", ("X-1", "E23000014", "2024-03-15", None, "2024-03-01", "charged"),
      "reported_on", "2024-03-15", "reported_before_closed", "reported_on must be on or before closed_on"),
     ("unknown reason", ("X-1", "E23000014", "2024-01-15", None, "2024-02-01", "dropped"), "closure_reason",
-     "dropped", "closure_reason_known", "closure_reason must be one of " + ", ".join(CLOSURE_REASONS)),
+     "dropped", "closure_reason_known", "closure_reason is not in the value mapping: map it to one of "
+     + ", ".join(CLOSURE_REASONS) + " (Value mappings page, or the mapping CSV), then load the file again"
+     + " (on this row only)"),
     ("closed, no reason", ("X-1", "E23000014", "2024-01-15", None, "2024-02-01", None), "closure_reason",
      None, "closure_reason_needed", "closure_reason must be given when closed_on is given"),
     ("reason, not closed", ("X-1", "E23000014", "2024-01-15", None, None, "charged"), "closed_on", None,

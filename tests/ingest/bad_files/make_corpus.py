@@ -322,7 +322,8 @@ def build() -> None:
     add(
         "cases_bad_reason.csv",
         C + "X-1,E23000014,2024-01-15,,2024-02-01,dropped,2024-09-30\n",
-        "closure_reason must be one of police_nfa, victim_withdrawal, charged, cps_no_charge, other",
+        "closure_reason is not in the value mapping: map it to one of police_nfa, victim_withdrawal, "
+        "charged, cps_no_charge, other",
     )
     add(
         "cases_closed_without_reason.csv",
