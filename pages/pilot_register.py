@@ -4,7 +4,6 @@ import streamlit as st
 
 from soteria import ui
 from soteria.ingest import register
-from soteria.outputs import export
 from soteria.ui import access as ui_access
 
 ui.page_header(
@@ -21,30 +20,14 @@ edited = st.data_editor(
     hide_index=True,
     key="register-editor",
 )
-upload = st.file_uploader("Or replace the whole register from a CSV", type=["csv"])
-st.download_button(
-    "Download the register (CSV)",
-    data=export.frame_to_csv(current),
+ui.save_controls(
+    current,
+    edited,
+    what="register",
     file_name="pilot_register.csv",
-    mime="text/csv",
-    on_click="ignore",
+    read_csv=register.read_register_csv,
+    check=lambda frame, _source: register.validate(frame, store.areas()),
+    replace=lambda typed, who: store.replace_pilot_register(typed, changed_by=who),
+    saved=lambda n: f"Saved: {n} area(s) changed. Every page now uses the new register.",
+    history=store.pilot_register_changes,
 )
-
-if st.button("Save changes", type="primary"):
-    try:
-        candidate = register.read_register_csv(upload.getvalue()) if upload else edited
-    except ValueError as exc:
-        st.error(f"{upload.name if upload else 'The register'}: {exc}")
-        st.stop()
-    typed, problems = register.validate(candidate, store.areas())
-    if problems:
-        st.error(
-            "Nothing was saved. " + f"{len(problems)} problem(s) in {upload.name if upload else 'the table'}:"
-        )
-        st.markdown("\n".join(f"- {p}" for p in problems[:50]))
-        st.stop()
-    changed = store.replace_pilot_register(typed, changed_by=ui_access.current_user())
-    st.success(f"Saved: {changed} area(s) changed. Every page now uses the new register.")
-
-with st.expander("Change history"):
-    st.dataframe(store.pilot_register_changes(), hide_index=True)

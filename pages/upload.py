@@ -4,7 +4,7 @@ import streamlit as st
 
 from soteria import ui
 from soteria.ingest import load as ingest
-from soteria.ingest import readers, views
+from soteria.ingest import readers, value_map, views
 from soteria.ui import access as ui_access
 
 ui.page_header(
@@ -44,7 +44,7 @@ if len(sheets) > 1:
         st.stop()
 
 store = ui.store()
-key = (upload.file_id, kind, as_of, sheet, store.data_version())
+key = (upload.file_id, kind, as_of, sheet, store.data_version(), views.mapping_key(store))
 if state.get("upload_key") != key:
     bar = st.progress(0.0, text="Reading the file")
 
@@ -58,6 +58,26 @@ parsed, shown = state.upload_result
 
 if shown is None:
     st.error(views.problems_headline(parsed))
+    for field, values in views.unmapped(parsed).items():
+        # Map a force's own words there and then: saved to the value mapping, and the file checked again.
+        with st.form(f"map-{field}"):
+            st.markdown(f"**Values of {field} the mapping does not know** (see Value mappings)")
+            options = list(value_map.FIELDS[field])
+            chosen = {
+                v: st.selectbox(f"Map “{v}” to", options, index=None, key=f"map-{field}-{v}") for v in values
+            }
+            if st.form_submit_button("Save these mappings and check the file again"):
+                picked = {v: c for v, c in chosen.items() if c}
+                if picked:
+                    note = f"added while loading {upload.name}"
+                    typed, problems = value_map.validate(
+                        views.with_mappings(store.value_map(), field, picked, note)
+                    )
+                    if problems:
+                        st.error("Nothing was saved: " + "; ".join(problems[:5]))
+                        st.stop()
+                    store.replace_value_map(typed, changed_by=ui_access.current_user())
+                    st.rerun()
     st.dataframe(views.problems_table(parsed), hide_index=True)
     st.markdown("**Problems by rule**")
     st.dataframe(views.rule_counts(parsed), hide_index=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from soteria.ingest import value_map as value_maps
 from soteria.ingest.changes import LAYOUT_LABELS, Preview
 from soteria.ingest.extract import read_extract
 from soteria.ingest.load import preview
@@ -169,3 +170,26 @@ def original_loader(store: Store, extract: dict[str, Any]) -> Callable[[], bytes
 def original_file(store: Store, extract: dict[str, Any]) -> bytes | None:
     """The file exactly as it was loaded, when its original was kept."""
     return archive.original(store.path, extract["stored_as"])
+
+
+def unmapped(parsed: ParsedExtract) -> dict[str, list[str]]:
+    """field -> the values of the file that the value mapping does not know (reported once each)."""
+    out: dict[str, list[str]] = {}
+    for p in parsed.problems:
+        if p.code.endswith("_known") and p.column in value_maps.FIELDS and p.value is not None:
+            out.setdefault(p.column, []).append(p.value)
+    return out
+
+
+def with_mappings(current: pl.DataFrame, field: str, chosen: dict[str, str], note: str) -> pl.DataFrame:
+    """The mapping in force with the chosen values added (value as written -> code)."""
+    added = pl.DataFrame(
+        {"field": field, "value": list(chosen), "maps_to": list(chosen.values()), "note": note},
+        schema={c: pl.String for c in value_maps.COLUMNS},
+    )
+    return pl.concat([current.select(value_maps.COLUMNS).cast(pl.String), added])
+
+
+def mapping_key(store: Store) -> int:
+    """Changes whenever the value mapping does (a file checked against an older one is checked again)."""
+    return hash(tuple(store.value_map().rows()))

@@ -26,8 +26,14 @@ PAGES = (
     ("pages/upload.py", "Upload an extract", ":material/upload_file:"),
     ("pages/extracts.py", "Extracts", ":material/history:"),
     ("pages/pilot_register.py", "Pilot register", ":material/event:"),
+    ("pages/value_map.py", "Value mappings", ":material/swap_horiz:"),
 )
-CHANGE_PAGES = {"upload", "extracts", "pilot_register"}  # pages that change data: evaluators and admins
+CHANGE_PAGES = {
+    "upload",
+    "extracts",
+    "pilot_register",
+    "value_map",
+}  # pages that change data: evaluators and admins
 
 
 def pages(can_change_data: bool = True) -> list[st.Page]:

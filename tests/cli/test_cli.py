@@ -281,3 +281,21 @@ def test_demo_builds_refuses_to_overwrite_and_rebuilds_into_a_fresh_file(tmp_pat
     assert fresh.data_span()["cases"] == 200
     kept.close()
     fresh.close()
+
+
+def test_mappings_prints_saves_with_a_log_and_refuses_a_bad_csv(store, tmp_path):
+    shown = run(store, "mappings")
+    assert shown.exit_code == 0 and "closure_reason,14,victim_withdrawal" in shown.stdout
+    mine = tmp_path / "map.csv"
+    mine.write_text(shown.stdout + "closure_reason,Dropped,other,force X\n")
+    saved = run(store, "mappings", "--save", str(mine))
+    assert saved.exit_code == 0, saved.output
+    assert "1 value(s) changed" in saved.stdout
+    history = run(store, "mappings", "--history")
+    assert "Dropped" in history.stdout and getpass.getuser() in history.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("field,value,maps_to\nclosure_reason,NFA,nonsense\n")
+    refused = run(store, "mappings", "--save", str(bad))
+    assert refused.exit_code == 2
+    assert "bad.csv, row 2, column maps_to: 'nonsense' must be one of" in refused.stderr
+    assert store.value_map_changes().height == 1  # nothing more saved
