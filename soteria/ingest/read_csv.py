@@ -85,6 +85,17 @@ def _ragged_rows(data: bytes, sep: str, fields: int, file_name: str) -> list[Pro
     return problems
 
 
+def _unclosed_quote_row(data: bytes) -> int:
+    """The row (as a spreadsheet counts, header = 1) where the quote that is never closed opens."""
+    opened, inside = 1, False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.count(b'"') % 2:
+            if not inside:
+                opened = number
+            inside = not inside
+    return opened
+
+
 def read_csv(data: bytes, file_name: str, max_rows: int) -> Table | list[Problem]:
     decoded = _decode(data, file_name)
     if isinstance(decoded, list):
@@ -97,6 +108,10 @@ def read_csv(data: bytes, file_name: str, max_rows: int) -> Table | list[Problem
     # Fast check for rows of the wrong length: every row has fields - 1 separators unless quoted.
     rows_total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     blank = len(re.findall(rb"(?:^|\n)\r?(?=\n|$)", data)) if b"\n\n" in data or b"\n\r\n" in data else 0
+    if data.count(b'"') % 2:
+        row = _unclosed_quote_row(data)
+        rule = f"a quoted field opened on row {row} is never closed (a double quote without its pair)"
+        return [file_problem(file_name, f"not a readable CSV file: {rule}", "csv_unclosed_quote", row)]
     if b'"' in data or data.count(sep.encode()) != (fields - 1) * (rows_total - blank):
         ragged = _ragged_rows(data, sep, fields, file_name)
         if ragged:

@@ -47,9 +47,27 @@ def check(
     return factory
 
 
+# dataframely's own column rules ("value|inf"), in words; no internal name reaches the user.
+_BUILT_IN = {
+    "inf": "must be a finite number",
+    "nan": "must be a number",
+    "nullability": "must not be empty",
+    "min": "is below the smallest value allowed",
+    "max": "is above the largest value allowed",
+    "dtype": "is not of the expected kind",
+    "regex": "does not have the expected form",
+    "primary_key": "must be unique in this file",
+}
+
+
 def rule_info(schema: type[dy.Schema], code: str) -> RuleInfo:
     info = getattr(getattr(schema, code, None), "info", None)
-    return info if isinstance(info, RuleInfo) else RuleInfo(None, f"failed check {code}")
+    if isinstance(info, RuleInfo):
+        return info
+    column, _, rule = code.partition("|")
+    if rule:
+        return RuleInfo(column, f"{column} {_BUILT_IN.get(rule, 'does not meet a rule of this layout')}")
+    return RuleInfo(None, "a row does not meet a rule of this layout")
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,19 @@ def run_checks(
         )
     if not parts:
         return good, _no_problems(), {}
-    problems = pl.concat(parts).sort("row", "_order").drop("_order")
+    problems = pl.concat(parts)
+    # a built-in column rule on a cell a named rule already explains says nothing more
+    named = problems.filter(~pl.col("code").str.contains("|", literal=True)).select("row", "column").unique()
+    built_in = problems.filter(pl.col("code").str.contains("|", literal=True))
+    if built_in.height:
+        kept = built_in.join(named, on=["row", "column"], how="anti", nulls_equal=True)
+        for gone in built_in.join(named, on=["row", "column"], how="semi", nulls_equal=True).get_column(
+            "summary"
+        ):
+            counts[gone] -= 1
+        counts = {k: v for k, v in counts.items() if v > 0}
+        problems = pl.concat([problems.filter(~pl.col("code").str.contains("|", literal=True)), kept])
+    problems = problems.sort("row", "_order").drop("_order")
     return good, problems, counts
 
 

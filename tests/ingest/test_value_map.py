@@ -119,3 +119,17 @@ def test_a_bad_mapping_names_its_row_column_and_rule_and_is_not_saved() -> None:
     assert "map.csv, row 3, column maps_to: 'nonsense' must be one of police_nfa" in problems[0]
     assert "map.csv, row 3, column value: 'nfa' is already mapped on row 2" in problems[1]
     assert "map.csv, row 4, column field: 'colour' is not a coded field" in problems[2]
+
+
+def test_an_unclosed_quote_is_reported_as_such_with_its_row() -> None:
+    data = b'area_code,month,metric,value\nE23000014,2024-07,referrals,41\nE23000014,2024-08,referrals,"40\n'
+    parsed = read_extract(data, "q.csv", read_areas(), AS_OF)
+    assert [(p.row, p.code) for p in parsed.problems] == [(3, "csv_unclosed_quote")]
+    assert "a quoted field opened on row 3 is never closed" in parsed.problems[0].rule
+
+
+def test_no_internal_check_name_reaches_the_user() -> None:
+    data = b"area_code,month,metric,value\nE23000014,2024-07,referrals,inf\n"
+    parsed = read_extract(data, "inf.csv", read_areas(), AS_OF)
+    assert [p.code for p in parsed.problems] == ["value_whole"]  # dataframely's value|inf says no more
+    assert not [r for r in parsed.problem_counts if "failed check" in r or "|" in r]
