@@ -73,8 +73,11 @@ def read_extract(
         return invalid(file_problem(file_name, missing, "missing_columns", 1), table=table)
     spec = KINDS[layout]
     effective, as_of_problem = _as_of(spec, cells, as_of, file_name)
-    if as_of_problem:
+    missing_date = as_of_problem if as_of_problem and as_of_problem.code == "as_of_needed" else None
+    if as_of_problem and not missing_date:
         return invalid(as_of_problem, layout=layout, table=table)
+    if missing_date:  # check the rows anyway (dates up to today), so one upload shows every problem
+        effective = date.today()
     assert effective is not None
     if layout == "wide":
         wanted = [c for c in cells.columns if c != "row"]
@@ -104,9 +107,14 @@ def read_extract(
         "stats": prepared.stats,
         "data": data,
     }
+    if missing_date:
+        first = pl.DataFrame([missing_date.__dict__], schema=problems.drop("summary").schema)
+        problems = pl.concat([first.with_columns(summary=pl.lit(missing_date.rule)), problems])
+        counts = {missing_date.rule: 1, **counts}
     if problems.height:
         # the first LISTED_PER_RULE of each rule are listed (in row order), the rest counted
-        listed = problems.filter(pl.int_range(pl.len()).over("code") < LISTED_PER_RULE).sort("row")
+        listed = problems.filter(pl.int_range(pl.len()).over("code") < LISTED_PER_RULE)
+        listed = listed.sort("row", nulls_last=False, maintain_order=True)
         kept = listed.head(MAX_PROBLEMS_KEPT).drop("summary").to_dicts()
         return ParsedExtract(
             file_name,
@@ -143,8 +151,8 @@ def _as_of(
             return None, file_problem(
                 file_name,
                 "a case extract needs its as-of date (the date the force took the extract), so that open "
-                "cases are followed up to the right day: add an as_of column or give the date "
-                "(--as-of YYYY-MM-DD)",
+                "cases are followed up to the right day: fill in the field 'As-of date of the extract' on "
+                "the Upload page (on the command line: --as-of YYYY-MM-DD), or add an as_of column",
                 "as_of_needed",
             )
     else:

@@ -54,10 +54,11 @@ def read_and_preview(
 
 def problems_headline(parsed: ParsedExtract) -> str:
     n = parsed.problem_total
-    return (
-        f"Nothing was stored: {parsed.file_name} has {n:,} problem{'s' if n != 1 else ''}. "
-        "Fix the file and upload it again."
-    )
+    date_only = [p.code for p in parsed.problems] == ["as_of_needed"]
+    what = "Fill in the as-of date above." if date_only else "Fix the file and upload it again."
+    if not date_only and any(p.code == "as_of_needed" for p in parsed.problems):
+        what = "Fill in the as-of date above, fix the file and upload it again."
+    return f"Nothing was stored: {parsed.file_name} has {n:,} problem{'s' if n != 1 else ''}. {what}"
 
 
 def problems_table(parsed: ParsedExtract) -> pl.DataFrame:

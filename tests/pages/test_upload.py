@@ -111,3 +111,17 @@ def test_a_workbook_with_several_sheets_asks_which(open_page):
     at.selectbox[1].set_value("Figures")
     at.run()
     assert not at.exception and at.subheader[0].value == "Preview"
+
+
+def test_a_missing_as_of_date_asks_for_the_field_and_hides_no_other_problem(open_page):
+    at = open_page("upload")
+    data = (
+        b"case_ref,force_code,reported_on,file_submitted_on,closed_on,closure_reason\n"
+        b"X-1,E23000014,2024-01-15,,,\n"
+        b"X-2,NOWHERE,2024-01-16,,,\n"
+    )
+    upload(at, "cases.csv", data)
+    assert "Fill in the as-of date above, fix the file" in at.error[0].value
+    rules = at.dataframe[0].value["rule"].to_list()
+    assert "fill in the field 'As-of date of the extract'" in rules[0]
+    assert any("force_code is not a known" in r for r in rules[1:])  # seen in the same upload
