@@ -95,7 +95,8 @@ st.markdown("\n".join(f"- {line}" for line in views.preview_heading(shown)))
 st.dataframe(views.changes_table(shown), hide_index=True)
 if shown.revisions is not None and not shown.revisions.is_empty():
     st.markdown(f"**Revised values, largest first** ({shown.large_revisions:,} by more than 50%)")
-    st.dataframe(views.revisions_table(shown), hide_index=True)
+    names = dict(store.areas().select("area_code", "area_name").iter_rows())
+    st.dataframe(views.revisions_table(shown, names), hide_index=True)
 if shown.changed_cases is not None and not shown.changed_cases.is_empty():
     st.markdown("**Changed cases** (the first 1,000, by case reference)")
     st.dataframe(shown.changed_cases, hide_index=True)

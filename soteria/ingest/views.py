@@ -95,13 +95,18 @@ def changes_table(preview: Preview) -> pl.DataFrame:
     return pl.DataFrame([{label: item, **counts} for item, counts in preview.changes.items()])
 
 
-def revisions_table(preview: Preview) -> pl.DataFrame:
-    """Every revised value, largest first: old -> new, change, and the flag for moves over 50%."""
+def revisions_table(preview: Preview, names: dict[str, str] | None = None) -> pl.DataFrame:
+    """Every revised value, largest first: the area by name (code beside it), old -> new, change, and
+    the flag for moves over 50%."""
     if preview.revisions is None:
         return pl.DataFrame()
     period = "quarter" if preview.kind == "cjs" else "month"
+    named = pl.col("area_code").replace_strict(
+        names or {}, default=pl.col("area_code"), return_dtype=pl.String
+    )
     return preview.revisions.select(
-        pl.col("area_code").alias("area"),
+        named.alias("area"),
+        pl.col("area_code").alias("area code"),
         pl.col("month").dt.strftime("%Y-%m").alias(period),
         "metric",
         pl.coalesce(pl.col("old_value").cast(pl.Int64).cast(pl.String), pl.col("old_missing_reason")).alias(

@@ -77,9 +77,9 @@ def test_revisions_are_listed_largest_first_and_flagged(own_db, open_page):
     changes = at.dataframe[0].value
     assert changes.set_index("metric").loc["referrals"].to_dict() == {"new": 0, "revised": 2, "unchanged": 4}
     revisions = at.dataframe[1].value
-    assert revisions[["area", "old", "new", "over 50%"]].to_dict("records") == [
-        {"area": "E23000014", "old": "41", "new": "70", "over 50%": True},
-        {"area": "E23000014", "old": "38", "new": "39", "over 50%": False},
+    assert revisions[["area", "area code", "old", "new", "over 50%"]].to_dict("records") == [
+        {"area": "West Midlands", "area code": "E23000014", "old": "41", "new": "70", "over 50%": True},
+        {"area": "West Midlands", "area code": "E23000014", "old": "38", "new": "39", "over 50%": False},
     ]
     assert any("1 by more than 50%" in m.value for m in at.markdown)
 
