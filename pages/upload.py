@@ -69,14 +69,11 @@ if shown is None:
             if st.form_submit_button("Save these mappings and check the file again"):
                 picked = {v: c for v, c in chosen.items() if c}
                 if picked:
-                    note = f"added while loading {upload.name}"
-                    typed, problems = value_map.validate(
-                        views.with_mappings(store.value_map(), field, picked, note)
-                    )
+                    note, who = f"added while loading {upload.name}", ui_access.current_user()
+                    problems = views.add_mappings(store, field, picked, note, who)
                     if problems:
                         st.error("Nothing was saved: " + "; ".join(problems[:5]))
                         st.stop()
-                    store.replace_value_map(typed, changed_by=ui_access.current_user())
                     st.rerun()
     st.dataframe(views.problems_table(parsed), hide_index=True)
     st.markdown("**Problems by rule**")

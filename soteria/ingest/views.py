@@ -187,13 +187,18 @@ def unmapped(parsed: ParsedExtract) -> dict[str, list[str]]:
     return out
 
 
-def with_mappings(current: pl.DataFrame, field: str, chosen: dict[str, str], note: str) -> pl.DataFrame:
-    """The mapping in force with the chosen values added (value as written -> code)."""
+def add_mappings(store: Store, field: str, chosen: dict[str, str], note: str, who: str) -> list[str]:
+    """Add the chosen values (value as written -> code) to the mapping in force and save it, logged;
+    the problems instead when the result would not be a valid mapping (nothing saved then)."""
     added = pl.DataFrame(
         {"field": field, "value": list(chosen), "maps_to": list(chosen.values()), "note": note},
         schema={c: pl.String for c in value_maps.COLUMNS},
     )
-    return pl.concat([current.select(value_maps.COLUMNS).cast(pl.String), added])
+    current = store.value_map().select(value_maps.COLUMNS).cast(pl.String)
+    typed, problems = value_maps.validate(pl.concat([current, added]))
+    if not problems:
+        store.replace_value_map(typed, changed_by=who)
+    return problems
 
 
 def mapping_key(store: Store) -> int:
