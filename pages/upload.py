@@ -4,33 +4,45 @@ import streamlit as st
 
 from soteria import ui
 from soteria.ingest import load as ingest
-from soteria.ingest import readers, value_map, views
+from soteria.ingest import readers, source_profiles, views
 from soteria.ui import access as ui_access
+from soteria.ui import upload as forms
 
 ui.page_header(
     "Upload an extract",
-    "Load area-month metrics (long or wide), case timelines, or the MoJ CJS Delivery Data Dashboard CSV, "
-    "as CSV, Excel (.xlsx) or Parquet; the layouts are described in `docs/extracts.md`. Every row is "
-    "checked and you see exactly what would change before anything is stored; nothing is stored if any "
-    "row fails. Every load can be undone on the Extracts page.",
+    "Load area-month metrics (long or wide), area-by-quarter tables, case timelines, or the MoJ CJS "
+    "Delivery Data Dashboard CSV, as CSV, Excel (.xlsx) or Parquet; the layouts are described in "
+    "`docs/extracts.md`, and a file with a source's own column names is matched once and saved as a "
+    "source profile. Every row is checked and you see exactly what would change before anything is "
+    "stored; nothing is stored if any row fails. Every load can be undone on the Extracts page.",
 )
 ui_access.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 state = st.session_state
 state.setdefault("upload_round", 0)
 if "upload_message" in state:
     st.info(state.pop("upload_message"))
+forms.committed()
+store = ui.store()
 upload = st.file_uploader("Extract file", type=views.FILE_TYPES, key=f"extract-upload-{state.upload_round}")
 left, middle, right = st.columns(3)
 kind = (
     left.selectbox("Kind of extract", list(views.KIND_CHOICES), format_func=lambda k: views.KIND_CHOICES[k])
     or "detect"
 )
-as_of = middle.date_input(
-    "As-of date of the extract",
-    value=None,
-    help="The date the extract was taken. Case timelines need it (unless the file has an as_of column): "
-    "open cases are followed up to this day. Metrics default to today.",
+# A text field, not a date picker: what is typed counts as soon as the field loses focus.
+as_of, as_of_problem = views.parse_as_of(
+    middle.text_input(
+        "As-of date of the extract",
+        placeholder="2024-09-30 or 30/09/2024",
+        help="The date the extract was taken. Case timelines need it (unless the file has an as_of "
+        "column): open cases are followed up to this day. Metrics default to today.",
+    )
 )
+with right:
+    profile_name = forms.profile_box(store)
+if as_of_problem:
+    st.error(f"As-of date: {as_of_problem}")
+    st.stop()
 if upload is None:
     st.stop()
 
@@ -38,58 +50,46 @@ data = upload.getvalue()
 sheets = readers.sheet_names(data)
 sheet = None
 if len(sheets) > 1:
-    sheet = right.selectbox("Sheet", sheets, index=None, placeholder="Choose a sheet")
+    sheet = st.selectbox("Sheet", sheets, index=None, placeholder="Choose a sheet")
     if sheet is None:
         st.info(f"{upload.name} has {len(sheets)} sheets: choose the one to load.")
         st.stop()
 
-store = ui.store()
-key = (upload.file_id, kind, as_of, sheet, store.data_version(), views.mapping_key(store))
+profile = source_profiles.load_profile(store, profile_name)
+key = (
+    upload.file_id,
+    kind,
+    as_of,
+    sheet,
+    profile and profile.to_json(),
+    store.data_version(),
+    views.mapping_key(store),
+)
 if state.get("upload_key") != key:
     bar = st.progress(0.0, text="Reading the file")
 
     def report(label: str, fraction: float) -> None:
         bar.progress(fraction, text=label)
 
-    state.upload_result = views.read_and_preview(store, data, upload.name, as_of, kind, sheet, report)
+    state.upload_result = views.read_and_preview(
+        store, data, upload.name, as_of, kind, sheet, report, profile
+    )
     state.upload_key = key
     bar.empty()
 parsed, shown = state.upload_result
 
 if shown is None:
-    st.error(views.problems_headline(parsed))
-    for field, values in views.unmapped(parsed).items():
-        # Map a force's own words there and then: saved to the value mapping, and the file checked again.
-        with st.form(f"map-{field}"):
-            st.markdown(f"**Values of {field} the mapping does not know** (see Value mappings)")
-            options = list(value_map.FIELDS[field])
-            chosen = {
-                v: st.selectbox(f"Map “{v}” to", options, index=None, key=f"map-{field}-{v}") for v in values
-            }
-            if st.form_submit_button("Save these mappings and check the file again"):
-                picked = {v: c for v, c in chosen.items() if c}
-                if picked:
-                    note, who = f"added while loading {upload.name}", ui_access.current_user()
-                    problems = views.add_mappings(store, field, picked, note, who)
-                    if problems:
-                        st.error("Nothing was saved: " + "; ".join(problems[:5]))
-                        st.stop()
-                    st.rerun()
-    st.dataframe(views.problems_table(parsed), hide_index=True)
-    st.markdown("**Problems by rule**")
-    st.dataframe(views.rule_counts(parsed), hide_index=True)
-    st.download_button(
-        "Download the full list of problems (CSV)",
-        data=parsed.problems_csv,  # made on click: it quotes cells of the raw file (see pages/extracts.py)
-        file_name=f"{upload.name}.problems.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    forms.problems(parsed)
+    forms.value_mapping_forms(store, parsed)
+    if profile is None:
+        forms.column_mapping_form(store, parsed, views.kind_value(kind))
     st.stop()
 
 st.subheader("Preview")
-st.markdown("\n".join(f"- {line}" for line in views.preview_heading(shown)))
-st.dataframe(views.changes_table(shown), hide_index=True)
+heading = views.preview_heading(shown)
+st.markdown("\n".join(f"- {line}" for line in heading))
+changes = views.changes_table(shown)
+st.dataframe(changes, hide_index=True)
 if shown.revisions is not None and not shown.revisions.is_empty():
     st.markdown(f"**Revised values, largest first** ({shown.large_revisions:,} by more than 50%)")
     names = dict(store.areas().select("area_code", "area_name").iter_rows())
@@ -101,10 +101,16 @@ if shown.already_loaded:
     st.info("This exact file has been loaded before; committing it again would change nothing.")
     st.stop()
 
-commit_column, cancel_column = st.columns(2)
-if cancel_column.button("Cancel"):
+
+def start_again() -> None:
+    """A fresh uploader and no cached result: the page returns to its empty state."""
     state.upload_round += 1
     state.pop("upload_key", None), state.pop("upload_result", None)
+
+
+commit_column, cancel_column = st.columns(2)
+if cancel_column.button("Cancel"):
+    start_again()
     state.upload_message = f"Cancelled: nothing from {upload.name} was stored."
     st.rerun()
 if commit_column.button("Commit this extract", type="primary"):
@@ -118,6 +124,7 @@ if commit_column.button("Commit this extract", type="primary"):
     except (ingest.ExtractConflict, ingest.StorageError) as exc:  # changed meanwhile; no disk space
         st.error(str(exc))
         st.stop()
-    committing.empty()
-    st.success(f"Committed as extract {extract_id}. Every page now shows the new data.")
-    st.page_link("pages/extracts.py", label="Review, download or undo it on the Extracts page")
+    # The preview and its buttons go; what was stored is shown in their place.
+    forms.remember_commit(extract_id, upload.name, heading, changes)
+    start_again()
+    st.rerun()

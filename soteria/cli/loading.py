@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,7 +108,7 @@ def init(ctx: typer.Context) -> None:
     guarded(run)
 
 
-def _report(result: IngestResult, errors_csv: Path | None) -> None:
+def _report(result: IngestResult, errors_csv: Path | None, after_problems: Callable[[], None]) -> None:
     parsed = result.parsed
     if result.status == "invalid":
         for problem in parsed.problems[:MAX_PROBLEMS_SHOWN]:
@@ -121,6 +122,7 @@ def _report(result: IngestResult, errors_csv: Path | None) -> None:
         if errors_csv is not None:
             errors_csv.write_bytes(parsed.problems_csv())
             typer.echo(f"Every problem is listed in {errors_csv}.", err=True)
+        after_problems()
         count = parsed.problem_total
         fail(f"{parsed.file_name}: {count:,} problem{'s' if count != 1 else ''}; nothing was loaded.", 2)
     assert result.preview is not None
@@ -131,6 +133,25 @@ def _report(result: IngestResult, errors_csv: Path | None) -> None:
         typer.echo("Dry run: nothing was written.")
     else:
         typer.echo(f"Nothing changed: this file is already loaded as extract {result.extract_id}.")
+
+
+def _suggest_profile(store: Store, result: IngestResult, kind: str | None) -> None:
+    """For a file whose columns fit no layout: the proposed column match, ready to save as a profile."""
+    from soteria.ingest.source_profiles import proposal_for
+
+    proposal = proposal_for(store, result.parsed, kind)
+    if proposal is None:
+        return
+    maps = " ".join(f"--map '{s}={t}'" for s, t in proposal.mapping.items())
+    typer.echo(f"The columns could be matched as a {proposal.kind} file:", err=True)
+    for target, why in proposal.reasons.items():
+        typer.echo(f"  {target:<18} from {why}", err=True)
+    typer.echo(
+        f"Check it, then save it and load the file through it:\n"
+        f"  python -m soteria profiles --save NAME --kind {proposal.kind} {maps}\n"
+        f"  python -m soteria ingest {result.parsed.file_name} --profile NAME",
+        err=True,
+    )
 
 
 def _progress(label: str, fraction: float) -> None:
@@ -162,6 +183,10 @@ def ingest(
     errors_csv: Annotated[
         Path | None, typer.Option("--errors-csv", help="Write every problem to this CSV file.")
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Read the file through this saved source profile (see `profiles`)."),
+    ] = None,
 ) -> None:
     """Check an extract, show what it would change, and load it (unless --dry-run)."""
     path: Path = ctx.obj
@@ -176,6 +201,12 @@ def ingest(
                 f"The database {path} holds no reference data (areas) yet; create it first with "
                 "`python -m soteria init` (for real data) or `python -m soteria demo`."
             )
+        from soteria.ingest.source_profiles import load_profile, profile_names
+
+        chosen = load_profile(store, profile)
+        if profile and chosen is None:
+            known = ", ".join(profile_names(store)) or "none saved yet"
+            fail(f"error: no source profile called {profile!r} (profiles: {known})", 2)
         progress = _progress if sys.stderr.isatty() else None
         result = ingest_file(
             store,
@@ -186,8 +217,9 @@ def ingest(
             kind=kind,
             sheet=sheet,
             progress=progress,
+            profile=chosen,
         )
-        _report(result, errors_csv)
+        _report(result, errors_csv, lambda: None if chosen else _suggest_profile(store, result, kind))
 
     guarded(run)
 

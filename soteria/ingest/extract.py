@@ -23,6 +23,7 @@ from soteria.ingest.parsed import (
     stage,
 )
 from soteria.ingest.problems import Problem, file_problem
+from soteria.ingest.profiles import SourceProfile, apply_profile
 from soteria.ingest.readers import read_table, size_reason
 from soteria.reference import read_value_map
 
@@ -39,12 +40,14 @@ def read_extract(
     max_rows: int | None = None,
     progress: Progress | None = None,
     value_map: pl.DataFrame | None = None,
+    profile: SourceProfile | None = None,
 ) -> ParsedExtract:
     """Read and check an uploaded file; the result holds either problems or a clean typed frame.
 
     `as_of`: the extract's as-of date. Case timelines need one (given here or in an `as_of` column);
     for metrics it defaults to today and bounds the months allowed. `kind` forces metrics, cases or cjs.
     `value_map`: how coded values become the dashboard's codes (default: the shipped mapping).
+    `profile`: a source's saved column mapping, applied before anything is checked (it sets the kind).
     """
     if kind is not None and kind not in KIND_NAMES:
         raise ValueError(f"kind must be one of {', '.join(KIND_NAMES)}, not {kind!r}")
@@ -68,6 +71,11 @@ def read_extract(
         return invalid(*table)
     stage(progress, f"Checking {table.cells.height:,} rows", 0.3)
     cells = table.cells
+    if profile is not None:
+        cells, mismatch = apply_profile(cells, profile, file_name)
+        if mismatch:
+            return invalid(*mismatch, table=table)
+        kind = profile.kind
     layout, missing = detect_layout(cells.columns, kind)
     if layout is None:
         return invalid(file_problem(file_name, missing, "missing_columns", 1), table=table)
@@ -99,11 +107,12 @@ def read_extract(
     good, problems, counts = v.run_checks(
         spec.checks, prepared.frame, file_name, effective, one_per_cell=layout == "wide"
     )
+    notes = [f"columns matched by the source profile '{profile.name}'"] if profile else []
     common = {
         "ignored_columns": ignored,
         "layout": layout,
         "table": table,
-        "notes": prepared.notes,
+        "notes": [*notes, *prepared.notes],
         "stats": prepared.stats,
         "data": data,
     }

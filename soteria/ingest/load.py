@@ -20,6 +20,7 @@ from soteria.ingest.extract import read_extract
 from soteria.ingest.kinds import KINDS
 from soteria.ingest.parsed import ParsedExtract, Progress, invalid_extract, stage
 from soteria.ingest.problems import Problem, file_problem
+from soteria.ingest.profiles import SourceProfile
 from soteria.ingest.readers import size_reason
 from soteria.store import (
     ExtractConflict,
@@ -177,6 +178,7 @@ def ingest_file(
     kind: str | None = None,
     sheet: str | None = None,
     progress: Progress | None = None,
+    profile: SourceProfile | None = None,
 ) -> IngestResult:
     """Read, check, preview and (unless dry_run) load one file: what the command line does."""
     path = Path(path)
@@ -197,6 +199,7 @@ def ingest_file(
         sheet=sheet,
         max_mb=max_mb,
         progress=progress,
+        profile=profile,
         value_map=store.value_map(),
     )
     if not parsed.ok:

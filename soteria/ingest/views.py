@@ -14,6 +14,8 @@ from soteria.ingest.changes import LAYOUT_LABELS, Preview
 from soteria.ingest.extract import read_extract
 from soteria.ingest.load import preview
 from soteria.ingest.parsed import ParsedExtract, Progress
+from soteria.ingest.periods import parse_date
+from soteria.ingest.profiles import SourceProfile
 from soteria.store import Store, archive
 
 KIND_CHOICES = {
@@ -37,8 +39,10 @@ def read_and_preview(
     kind_choice: str,
     sheet: str | None,
     progress: Progress | None = None,
+    profile: SourceProfile | None = None,
 ) -> tuple[ParsedExtract, Preview | None]:
-    """Read and check an uploaded file and, when it is clean, preview it against the store."""
+    """Read and check an uploaded file (through a source profile's column mapping, if given) and, when
+    it is clean, preview it against the store."""
     parsed = read_extract(
         data,
         file_name,
@@ -48,6 +52,7 @@ def read_and_preview(
         sheet=sheet,
         progress=progress,
         value_map=store.value_map(),
+        profile=profile,
     )
     return parsed, (preview(store, parsed, progress) if parsed.ok else None)
 
@@ -61,11 +66,21 @@ def problems_headline(parsed: ParsedExtract) -> str:
     return f"Nothing was stored: {parsed.file_name} has {n:,} problem{'s' if n != 1 else ''}. {what}"
 
 
+def file_problems(parsed: ParsedExtract) -> list[str]:
+    """Problems about the whole file (no cell to point at), in full, for a list above the table."""
+    return [p.rule for p in parsed.problems if p.column is None]
+
+
 def problems_table(parsed: ParsedExtract) -> pl.DataFrame:
-    """The problems kept (the first 1,000), as a spreadsheet user reads them."""
+    """The problems in cells (the first of each rule), as a spreadsheet user reads them: row, column,
+    the value as written ("(empty)" for an empty cell), and the rule."""
+    rows = [
+        {"row": p.row, "column": p.column, "value": "(empty)" if p.value is None else p.value, "rule": p.rule}
+        for p in parsed.problems
+        if p.column is not None
+    ]
     return pl.DataFrame(
-        [{"row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in parsed.problems],
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String},
+        rows, schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
     )
 
 
@@ -74,6 +89,22 @@ def rule_counts(parsed: ParsedExtract) -> pl.DataFrame:
         {"rule": list(parsed.problem_counts), "problems": list(parsed.problem_counts.values())},
         schema={"rule": pl.String, "problems": pl.Int64},
     )
+
+
+def rule_lines(parsed: ParsedExtract) -> list[str]:
+    """Each rule broken, in full, with how many rows break it (for a list: long rules stay readable)."""
+    return [f"{n:,} × {rule}" for rule, n in parsed.problem_counts.items()]
+
+
+def parse_as_of(text: str | None) -> tuple[date | None, str | None]:
+    """The as-of date typed on the Upload page (2024-09-30 or 30/09/2024), or why it is not one."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    found = pl.select(parse_date(pl.lit(text))).item()
+    if found is None:
+        return None, f"'{text}' is not a date: write it like 2024-09-30 or 30/09/2024"
+    return found, None
 
 
 def preview_heading(preview: Preview) -> list[str]:

@@ -1,7 +1,7 @@
 """The one gateway to DuckDB: a `Store` is the connection with every table's statements, one per process.
 
-The statements live by concern (`reference_tables`, `values`, `loads`) on top of `connection`; this
-module puts them together and keeps the process's stores.
+The statements live by concern (`reference_tables`, `values`, `loads`, `profiles`) on top of
+`connection`; this module puts them together and keeps the process's stores.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import threading
 from pathlib import Path
 
 from soteria.store.loads import ExtractLoads
+from soteria.store.profiles import SourceProfiles
 from soteria.store.reference_tables import ReferenceTables
 from soteria.store.values import StoredValues
 
 
-class Store(ReferenceTables, StoredValues, ExtractLoads):
+class Store(ReferenceTables, StoredValues, ExtractLoads, SourceProfiles):
     """A DuckDB database file with the Soteria schema: every read and write the dashboard makes.
 
     Opened for writing (one process at a time), it first clears what an interrupted load, undo, backup

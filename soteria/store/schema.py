@@ -129,6 +129,23 @@ MIGRATIONS: list[list[str]] = [
             old_maps_to VARCHAR,
             new_maps_to VARCHAR)""",
     ],
+    # 5: source profiles (soteria/ingest/profiles.py): a source's column mapping by name, and the
+    # append-only log of each one created, changed or deleted (old/new columns as JSON; null = none).
+    [
+        """CREATE TABLE source_profiles (
+            name VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL CHECK (kind IN ('cases', 'metrics')),
+            columns VARCHAR NOT NULL,
+            updated_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE source_profile_changes (
+            changed_at TIMESTAMP NOT NULL,
+            changed_by VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            old_columns VARCHAR,
+            new_columns VARCHAR)""",
+    ],
 ]
 
 

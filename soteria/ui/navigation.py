@@ -27,12 +27,14 @@ PAGES = (
     ("pages/extracts.py", "Extracts", ":material/history:"),
     ("pages/pilot_register.py", "Pilot register", ":material/event:"),
     ("pages/value_map.py", "Value mappings", ":material/swap_horiz:"),
+    ("pages/source_profiles.py", "Source profiles", ":material/table_view:"),
 )
 CHANGE_PAGES = {
     "upload",
     "extracts",
     "pilot_register",
     "value_map",
+    "source_profiles",
 }  # pages that change data: evaluators and admins
 
 

@@ -299,3 +299,48 @@ def test_mappings_prints_saves_with_a_log_and_refuses_a_bad_csv(store, tmp_path)
     assert refused.exit_code == 2
     assert "bad.csv, row 2, column maps_to: 'nonsense' must be one of" in refused.stderr
     assert store.value_map_changes().height == 1  # nothing more saved
+
+
+FORCE_CASES = (
+    "Crime Reference,Force,Date Reported,Date File Submitted to CPS,Date Closed,Outcome\n"
+    "KX/1,Kent,03/04/2023,17/05/2023,01/06/2023,Outcome 1\n"
+    "KX/2,Kent,05/04/2023,,20/06/2023,NFA\n"
+)
+
+
+def test_a_file_with_its_own_headers_gets_a_proposal_then_loads_with_profile(store, tmp_path):
+    file = tmp_path / "kent.csv"
+    file.write_text(FORCE_CASES)
+    refused = run(store, "ingest", str(file), "--as-of", "2023-09-30")
+    assert refused.exit_code == 2
+    assert "python -m soteria profiles --save NAME --kind cases" in refused.stderr
+    assert "--map 'crime_reference=case_ref'" in refused.stderr
+    proposed = run(store, "profiles", "--propose", str(file))
+    assert "date_file_submitted_to_cps,file_submitted_on" in proposed.stdout
+    maps = [
+        a
+        for s, t in [
+            ("Crime Reference", "case_ref"),
+            ("Force", "force_code"),
+            ("Date Reported", "reported_on"),
+            ("Date File Submitted to CPS", "file_submitted_on"),
+            ("Date Closed", "closed_on"),
+            ("Outcome", "closure_reason"),
+        ]
+        for a in ("--map", f"{s}={t}")
+    ]
+    saved = run(store, "profiles", "--save", "Kent cases", "--kind", "cases", *maps)
+    assert saved.exit_code == 0, saved.output
+    loaded = run(store, "ingest", str(file), "--as-of", "2023-09-30", "--profile", "Kent cases")
+    assert loaded.exit_code == 0, loaded.output
+    assert "source profile 'Kent cases'" in loaded.stdout and "Loaded as extract 1" in loaded.stdout
+    assert "Kent cases,cases,crime_reference → case_ref" in run(store, "profiles").stdout
+    unknown = run(store, "ingest", str(file), "--profile", "Nope")
+    assert (
+        unknown.exit_code == 2 and "no source profile called 'Nope' (profiles: Kent cases)" in unknown.stderr
+    )
+    bad = run(store, "profiles", "--save", "Half", "--kind", "cases", "--map", "Crime Reference=case_ref")
+    assert bad.exit_code == 2 and "no column of the file is mapped to force_code" in bad.stderr
+    assert run(store, "profiles", "--delete", "Kent cases").exit_code == 0
+    assert store.source_profiles().is_empty()
+    assert len(run(store, "profiles", "--history").stdout.splitlines()) == 3  # header, saved, deleted

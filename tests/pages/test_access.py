@@ -21,7 +21,7 @@ AUTH = {
     "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
 }
 ROLES = {"roles": {"vi@example.org": "viewer", "ev@example.org": "evaluator"}}
-CHANGE_PAGES = ("upload", "extracts", "pilot_register", "value_map")
+CHANGE_PAGES = ("upload", "extracts", "pilot_register", "value_map", "source_profiles")
 CHANGE_TITLES = {"Upload an extract", "Extracts", "Pilot register"}
 
 
@@ -101,7 +101,9 @@ def test_viewer_widget_events_for_change_widgets_do_nothing(app, app_db) -> None
 
 def test_evaluator_reaches_the_change_pages_and_is_the_recorded_identity(app) -> None:
     for page, title in zip(
-        CHANGE_PAGES, ("Upload an extract", "Extracts", "Pilot register", "Value mappings"), strict=True
+        CHANGE_PAGES,
+        ("Upload an extract", "Extracts", "Pilot register", "Value mappings", "Source profiles"),
+        strict=True,
     ):
         at = app("ev@example.org", page=page)
         assert at.title[0].value == title

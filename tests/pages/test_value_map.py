@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
 from soteria.reference import read_value_map
@@ -46,7 +44,7 @@ def test_a_bad_mapping_csv_is_refused_naming_row_and_column(own_db, open_page) -
 
 def test_an_unknown_closure_word_is_mapped_on_the_upload_page_and_the_load_goes_on(own_db, open_page) -> None:
     at = open_page("upload")
-    at.date_input[0].set_value(date(2024, 9, 30))
+    at.text_input[0].set_value("2024-09-30")
     at.file_uploader[0].set_value(("force.csv", CASES, "text/csv"))
     at.run()
     assert "Nothing was stored: force.csv has 1 problem" in at.error[0].value  # once, not per row

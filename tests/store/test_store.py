@@ -247,3 +247,17 @@ def test_copy_atomically_and_snapshots_leave_no_partial_file(store: Store, tmp_p
         assert copy.content_checksum() == store.content_checksum()
     finally:
         copy.close()
+
+
+def test_source_profiles_are_saved_replaced_and_deleted_with_a_log(store):
+    assert store.save_source_profile("Kent", "cases", '{"a": "case_ref"}', "ev")
+    assert not store.save_source_profile("Kent", "cases", '{"a": "case_ref"}', "ev")  # no change, no log
+    assert store.save_source_profile("Kent", "cases", '{"b": "case_ref"}', "ad")
+    assert store.source_profile("Kent") == ("cases", '{"b": "case_ref"}')
+    assert store.delete_source_profile("Kent", "ad") and not store.delete_source_profile("Kent", "ad")
+    log = store.source_profile_changes().sort("changed_at")
+    assert log.select("changed_by", "old_columns", "new_columns").rows() == [
+        ("ev", None, '{"a": "case_ref"}'),
+        ("ad", '{"a": "case_ref"}', '{"b": "case_ref"}'),
+        ("ad", '{"b": "case_ref"}', None),
+    ]
