@@ -56,7 +56,9 @@ if len(sheets) > 1:
         st.stop()
 
 profile = source_profiles.load_profile(store, profile_name)
+metric = forms.chosen_metric()
 key = (
+    metric,
     upload.file_id,
     kind,
     as_of,
@@ -72,13 +74,14 @@ if state.get("upload_key") != key:
         bar.progress(fraction, text=label)
 
     state.upload_result = views.read_and_preview(
-        store, data, upload.name, as_of, kind, sheet, report, profile
+        store, data, upload.name, as_of, kind, sheet, report, profile, metric
     )
     state.upload_key = key
     bar.empty()
 parsed, shown = state.upload_result
 
 if shown is None:
+    forms.metric_box(parsed)
     forms.problems(parsed)
     forms.value_mapping_forms(store, parsed)
     if profile is None:

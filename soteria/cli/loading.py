@@ -23,6 +23,7 @@ from soteria.cli.common import (
     holds_data,
     parse_date,
 )
+from soteria.domain import METRICS
 from soteria.ingest.kinds import KIND_NAMES
 from soteria.ingest.load import IngestResult, ingest_file
 from soteria.store import Store, close_stores, open_store
@@ -187,12 +188,18 @@ def ingest(
         str | None,
         typer.Option("--profile", help="Read the file through this saved source profile (see `profiles`)."),
     ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="The metric a table of areas by quarter holds, if it does not say."),
+    ] = None,
 ) -> None:
     """Check an extract, show what it would change, and load it (unless --dry-run)."""
     path: Path = ctx.obj
     when = parse_date(as_of)
     if kind is not None and kind not in KIND_NAMES:
         fail(f"--kind must be one of {', '.join(KIND_NAMES)}, not {kind!r}", 2)
+    if metric is not None and metric not in METRICS:
+        fail(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}", 2)
 
     def run() -> None:
         store = existing_store(path, "change_data")
@@ -218,6 +225,7 @@ def ingest(
             sheet=sheet,
             progress=progress,
             profile=chosen,
+            metric=metric,
         )
         _report(result, errors_csv, lambda: None if chosen else _suggest_profile(store, result, kind))
 

@@ -52,6 +52,56 @@ def _is_unnamed(name: str) -> bool:
     return name == "" or name.startswith("__unnamed__") or bool(re.fullmatch(r"_duplicated_\d+", name))
 
 
+MAX_HEADER_ROWS = 4
+_NUMBER = re.compile(r"[\d.,\s%-]+")
+_YEAR = re.compile(r"(?:19|20)\d\d(?:\s*[-/]\s*(?:(?:19|20)\d\d|\d\d))?")  # 2024, 2024-25, 2024/2025
+
+
+def _text(cell: object) -> str | None:
+    return str(cell).strip() or None if cell is not None else None
+
+
+def header_rows(raw: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, int]:
+    """A header over several rows made one: published tables put a year or a metric over a run of
+    columns (a merged cell: "2024-25" over "Q1 Q2 Q3 Q4") and sometimes a title row above the table.
+
+    Only when the first row leaves columns unnamed: the rows under it are taken into the header while
+    they hold no numbers (a year, or a financial year such as 2024-25, may be one) until every column
+    has a name and no name is repeated;
+    an upper cell covers the empty cells to its right (never from the first column); a row whose only
+    text is in its first cell is a title and is dropped. Otherwise the table is returned as it was and
+    `tidy` says what is wrong with its header. Returns the table and the header's last row."""
+    names = list(raw.columns)
+    blank = [_is_unnamed(column_key(n)) for n in names]
+    if not any(blank) or raw.height == 0:
+        return raw, first_row
+    empty = [
+        b and raw.to_series(i).str.strip_chars().replace("", None).null_count() == raw.height
+        for i, b in enumerate(blank)
+    ]
+    keep = [n for n, e in zip(names, empty, strict=True) if not e]
+    raw = raw.select(keep)
+    upper: list[str | None] = [None if _is_unnamed(column_key(n)) else n.strip() for n in keep]
+    for taken in range(1, min(MAX_HEADER_ROWS, raw.height) + 1):
+        if upper[0] is not None and not any(upper[1:]):
+            upper = [None] * len(upper)  # a title row over the table
+        row = [_text(c) for c in raw.row(taken - 1)]
+        if any(c and _NUMBER.fullmatch(c) and not _YEAR.fullmatch(c) for c in row):
+            return raw, first_row  # a data row: this is not a header over several rows
+        labels: list[str | None] = []
+        last: str | None = None
+        for j, (above, below) in enumerate(zip(upper, row, strict=True)):
+            last = above if above is not None else last if j > 0 else None
+            cover = above if above is not None else (last if below is not None and j > 0 else None)
+            labels.append(" ".join(x for x in (cover, below) if x) or None)
+        keys = [column_key(label) for label in labels if label]
+        if len(keys) == len(labels) and len(set(keys)) == len(keys):
+            named = [label or "" for label in labels]
+            return raw.slice(taken).rename(dict(zip(keep, named, strict=True))), first_row + taken
+        upper = labels
+    return raw, first_row
+
+
 def tidy(
     raw: pl.DataFrame, file_name: str, first_row: int, max_rows: int, fmt: str, **how: str | None
 ) -> Table | list[Problem]:
@@ -67,6 +117,7 @@ def tidy(
                 1,
             )
         ]
+    raw, first_row = header_rows(raw, first_row)
     names = [column_key(c) for c in raw.columns]
     unnamed = {i for i, n in enumerate(names) if _is_unnamed(n)}
     filled = [

@@ -24,7 +24,9 @@ LAYOUT_LABELS = {
     "wide": "area-month metrics (wide)",
     "cases": "case timelines",
     "cjs": "MoJ CJS Delivery Data Dashboard",
+    "quarters": "areas by quarter",
 }
+QUARTER_LAYOUTS = ("cjs", "quarters")  # their periods are quarters, stored by their first day
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Preview:
         if self.kind == "cases":
             span = f"reported {self.first} to {self.last}"
         elif self.first and self.last:
-            unit = "quarters" if self.kind == "cjs" else "months"
+            unit = "quarters" if self.layout in QUARTER_LAYOUTS else "months"
             span = f"{unit} {self.first:%Y-%m} to {self.last:%Y-%m} ({self.periods} {unit})"
         else:
             span = "no periods"

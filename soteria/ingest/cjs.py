@@ -19,8 +19,15 @@ import dataframely as dy
 import polars as pl
 
 from soteria.domain import EARLIEST_DATA
-from soteria.ingest.periods import QUARTER_FORMS, parse_quarter
-from soteria.ingest.rule_parts import also_on_rows, given, on_distinct, unique_key, whole_or_explained
+from soteria.ingest.quarters import QUARTER_FORMS, parse_quarter, quarter_ambiguity
+from soteria.ingest.rule_parts import (
+    also_on_rows,
+    given,
+    on_distinct,
+    unique_key,
+    whole_or_explained,
+    without_thousands,
+)
 from soteria.ingest.validation import Context, Prepared, check
 
 REQUIRED = (
@@ -77,6 +84,7 @@ class CjsChecks(dy.Schema):
     month_raw = dy.String(nullable=True)
     month_source = dy.String()
     month = dy.Date(nullable=True)
+    month_ambiguity = dy.String(nullable=True)
     metric = dy.String()
     value_raw = dy.String(nullable=True)
     value = dy.Float64(nullable=True)
@@ -98,7 +106,17 @@ class CjsChecks(dy.Schema):
         "geographic_area_name is not a known area of its geographic_granularity",
         lambda: pl.col("area_code").is_not_null() | pl.col("area_kind").is_null(),
     )
-    time_period_format = check("month", f"time_period must be {QUARTER_FORMS}", given("month"))
+    time_period_format = check(
+        "month",
+        f"time_period must be {QUARTER_FORMS}",
+        lambda: pl.col("month").is_not_null() | pl.col("month_ambiguity").is_not_null(),
+    )
+    time_period_unambiguous = check(
+        "month",
+        "time_period names a financial year by one year",
+        lambda: pl.col("month_ambiguity").is_null(),
+        lambda: pl.format(": it {}", pl.col("month_ambiguity")),
+    )
     quarter_in_range = check(
         "month",
         "the quarter must start between 2015-01-01 and the extract's as-of date ({as_of})",
@@ -146,9 +164,7 @@ def prepare_cjs(raw: pl.DataFrame, ctx: Context) -> Prepared:
     kept = classified.filter(pl.col("skip").is_null()).with_columns(
         pl.concat_str(kind.fill_null(""), pl.col("geographic_area_name"), separator="|").alias("area_key")
     )
-    # Thousands separators as published ("1,079"); anything else with a comma stays invalid.
-    thousands = pl.col("value").str.contains(r"^\d{1,3}(?:,\d{3})+$")
-    value = pl.when(thousands).then(pl.col("value").str.replace_all(",", "", literal=True)).otherwise("value")
+    value = without_thousands(pl.col("value"))
     frame = kept.select(
         "row",
         "geographic_granularity",
@@ -159,6 +175,7 @@ def prepare_cjs(raw: pl.DataFrame, ctx: Context) -> Prepared:
         pl.lit("geographic_area_name").alias("area_code_source"),
         pl.col("time_period").alias("month_raw"),
         on_distinct(kept, "time_period", parse_quarter, pl.Date).alias("month"),
+        on_distinct(kept, "time_period", quarter_ambiguity, pl.String).alias("month_ambiguity"),
         pl.lit("time_period").alias("month_source"),
         metric_name.replace_strict(METRIC_MAP, default=None, return_dtype=pl.String).alias("metric"),
         pl.col("value").alias("value_raw"),

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from soteria.domain import EARLIEST_DATA
-from soteria.ingest import case_checks, metric_checks
+from soteria.ingest import case_checks, metric_checks, quarter_tables
 from soteria.ingest import validation as v
 from soteria.ingest import value_map as value_maps
 from soteria.ingest.area_names import AreaLookup
@@ -41,6 +41,7 @@ def read_extract(
     progress: Progress | None = None,
     value_map: pl.DataFrame | None = None,
     profile: SourceProfile | None = None,
+    metric: str | None = None,
 ) -> ParsedExtract:
     """Read and check an uploaded file; the result holds either problems or a clean typed frame.
 
@@ -48,6 +49,7 @@ def read_extract(
     for metrics it defaults to today and bounds the months allowed. `kind` forces metrics, cases or cjs.
     `value_map`: how coded values become the dashboard's codes (default: the shipped mapping).
     `profile`: a source's saved column mapping, applied before anything is checked (it sets the kind).
+    `metric`: the metric a table of areas by quarter holds, when the file does not say.
     """
     if kind is not None and kind not in KIND_NAMES:
         raise ValueError(f"kind must be one of {', '.join(KIND_NAMES)}, not {kind!r}")
@@ -89,6 +91,10 @@ def read_extract(
     assert effective is not None
     if layout == "wide":
         wanted = [c for c in cells.columns if c != "row"]
+    elif layout == "quarters":
+        quarter_columns = quarter_tables.quarter_headers(cells.columns)["column"].to_list()
+        area_col = [quarter_tables.area_column(cells.columns) or ""]
+        wanted = [*area_col, *(["metric"] if "metric" in cells.columns else []), *quarter_columns]
     else:
         area = [metric_checks.area_column(cells.columns)] if spec.name == "metrics" else []
         base = [c for c in spec.required if c != "area_code"] if area else list(spec.required)
@@ -96,7 +102,7 @@ def read_extract(
     ignored = [c for c in cells.columns if c not in wanted and c != "row"]
     mapping = read_value_map() if value_map is None else value_map
     codes = {f: value_maps.lookup(mapping, f) for f in value_maps.FIELDS}
-    ctx = v.Context(AreaLookup.build(known_areas), effective, file_name, codes)
+    ctx = v.Context(AreaLookup.build(known_areas), effective, file_name, codes, metric)
     prepared = spec.prepare(cells.select("row", *wanted), ctx)
     if prepared.problems:
         return invalid(*prepared.problems, layout=layout, table=table)
@@ -105,7 +111,7 @@ def read_extract(
         return invalid(file_problem(file_name, f"nothing to load: {why}", "nothing_to_load"), layout=layout)
     # wide layouts: one problem per cell, not one per metric column, for row-level rules
     good, problems, counts = v.run_checks(
-        spec.checks, prepared.frame, file_name, effective, one_per_cell=layout == "wide"
+        spec.checks, prepared.frame, file_name, effective, one_per_cell=layout in ("wide", "quarters")
     )
     notes = [f"columns matched by the source profile '{profile.name}'"] if profile else []
     common = {

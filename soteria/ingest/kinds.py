@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import dataframely as dy
 import polars as pl
 
-from soteria.ingest import case_checks, metric_checks
+from soteria.ingest import case_checks, metric_checks, quarter_tables
 from soteria.ingest import validation as v
 from soteria.ingest.cjs import OPTIONAL as CJS_OPTIONAL
 from soteria.ingest.cjs import REQUIRED as CJS_REQUIRED
@@ -59,12 +59,22 @@ KINDS: dict[str, Kind] = {
         case_checks.CaseChecks,
         case_checks.CaseTimelines,
     ),
+    "quarters": Kind(
+        "metrics",
+        "quarters",
+        (),
+        (),
+        quarter_tables.prepare_quarter_table,
+        quarter_tables.QuarterChecks,
+        metric_checks.MetricValues,
+    ),
     "cjs": Kind("cjs", "cjs", CJS_REQUIRED, CJS_OPTIONAL, prepare_cjs, CjsChecks, metric_checks.MetricValues),
 }
 
 
 def detect_layout(columns: list[str], kind: str | None = None) -> tuple[str | None, str]:
-    """The layout the columns describe (long, wide, cases, cjs), or why none fits (missing columns)."""
+    """The layout the columns describe (long, wide, quarters, cases, cjs), or why none fits (missing
+    columns)."""
     found = [c for c in columns if c != "row"]
     cols = set(found)
     area = next((c for c in metric_checks.AREA_COLUMNS if c in cols), None)
@@ -72,6 +82,8 @@ def detect_layout(columns: list[str], kind: str | None = None) -> tuple[str | No
         return "cjs", ""
     if kind in (None, "cases") and set(CASE_REQUIRED) <= cols:
         return "cases", ""
+    if kind in (None, "metrics") and quarter_tables.is_quarter_table(found):
+        return "quarters", ""
     if kind in (None, "metrics") and area and "month" in cols:
         if {"metric", "value"} <= cols:
             return "long", ""

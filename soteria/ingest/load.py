@@ -179,6 +179,7 @@ def ingest_file(
     sheet: str | None = None,
     progress: Progress | None = None,
     profile: SourceProfile | None = None,
+    metric: str | None = None,
 ) -> IngestResult:
     """Read, check, preview and (unless dry_run) load one file: what the command line does."""
     path = Path(path)
@@ -200,6 +201,7 @@ def ingest_file(
         max_mb=max_mb,
         progress=progress,
         profile=profile,
+        metric=metric,
         value_map=store.value_map(),
     )
     if not parsed.ok:

@@ -4,8 +4,7 @@
   `17/04/2023` (UK day-first, never month-first), or an Excel serial day number (`45033`).
 - Months: `2023-04`, `2023-04-01` (or any date form above: `month_day` then says whether it was the 1st),
   `Apr 2023`, `April 2023`, `Apr-2023`.
-- Quarters (MoJ CJS dashboard): `2022 Q1`, `Q1 2022`, `2022-Q1`, `2022Q1`, `Jan-Mar 2022`,
-  `Jan to Mar 2022`, `January to March 2022`; the value is the quarter's first day.
+- Quarters, calendar and financial-year: `soteria.ingest.quarters`.
 """
 
 from __future__ import annotations
@@ -30,10 +29,9 @@ EXCEL_FIRST, EXCEL_LAST = 36526, 73050
 
 DATE_FORMS = "a date like 2023-04-17 or 17/04/2023"
 MONTH_FORMS = "a month like 2023-04, 2023-04-01 or Apr 2023 (or an Excel date)"
-QUARTER_FORMS = "a quarter like 2022 Q1, Q1 2022, 2022-Q1, Jan-Mar 2022 or January to March 2022"
 
 
-def _to_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+def date_of(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
     return pl.concat_str(year, month.str.zfill(2), day.str.zfill(2), separator="-").str.to_date(
         "%Y-%m-%d", strict=False
     )
@@ -50,8 +48,8 @@ def parse_date(text: pl.Expr) -> pl.Expr:
     iso = text.str.extract_groups(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
     uk = text.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
     return pl.coalesce(
-        _to_date(iso.struct[0], iso.struct[1], iso.struct[2]),
-        _to_date(uk.struct[2], uk.struct[1], uk.struct[0]),
+        date_of(iso.struct[0], iso.struct[1], iso.struct[2]),
+        date_of(uk.struct[2], uk.struct[1], uk.struct[0]),
         _excel_serial(text),
     )
 
@@ -62,29 +60,7 @@ def parse_month(text: pl.Expr) -> pl.Expr:
     year_month = lower.str.extract_groups(r"^(\d{4})-(\d{2})$")
     named = lower.str.extract_groups(rf"^{MONTH_WORD}[ \-]+(\d{{4}})$")
     return pl.coalesce(
-        _to_date(year_month.struct[0], year_month.struct[1], pl.lit("01")),
-        _to_date(named.struct[1], named.struct[0].str.slice(0, 3).replace_strict(MONTH_NUMBER), pl.lit("01")),
+        date_of(year_month.struct[0], year_month.struct[1], pl.lit("01")),
+        date_of(named.struct[1], named.struct[0].str.slice(0, 3).replace_strict(MONTH_NUMBER), pl.lit("01")),
         parse_date(text),
-    )
-
-
-def parse_quarter(text: pl.Expr) -> pl.Expr:
-    """The first day of the quarter meant; null for anything else (including ranges that are not a
-    calendar quarter, such as Feb-Apr)."""
-    t = text.str.to_lowercase().str.replace_all(r"[\u2013\u2014]", "-").str.replace_all(r"\s+", " ")
-    year_q = t.str.extract_groups(r"^(\d{4}) ?-? ?q([1-4])$")
-    q_year = t.str.extract_groups(r"^q([1-4]) ?-? ?(\d{4})$")
-    span = t.str.extract_groups(rf"^{MONTH_WORD} ?(?:-|to) ?{MONTH_WORD},? (\d{{4}})$")
-    first = span.struct[0].str.slice(0, 3).replace_strict(MONTH_NUMBER, default=None).cast(pl.Int32)
-    last = span.struct[1].str.slice(0, 3).replace_strict(MONTH_NUMBER, default=None).cast(pl.Int32)
-    is_quarter = (first % 3 == 1) & (last == first + 2)
-
-    def start(year: pl.Expr, quarter: pl.Expr) -> pl.Expr:
-        month = ((quarter.cast(pl.Int32) - 1) * 3 + 1).cast(pl.String)
-        return _to_date(year, month, pl.lit("01"))
-
-    return pl.coalesce(
-        start(year_q.struct[0], year_q.struct[1]),
-        start(q_year.struct[1], q_year.struct[0]),
-        pl.when(is_quarter).then(_to_date(span.struct[2], first.cast(pl.String), pl.lit("01"))),
     )

@@ -83,3 +83,10 @@ def value_parts(raw: pl.Expr, reason: pl.Expr) -> list[pl.Expr]:
         pl.when(symbol.is_null()).then(raw.cast(pl.Float64, strict=False)).alias("value"),
         pl.coalesce(symbol, reason).alias("missing_reason"),
     ]
+
+
+def without_thousands(value: pl.Expr) -> pl.Expr:
+    """A published number's thousands separators dropped ("1,079"); anything else with a comma stays
+    as written (and invalid)."""
+    thousands = value.str.contains(r"^\d{1,3}(?:,\d{3})+$")
+    return pl.when(thousands).then(value.str.replace_all(",", "", literal=True)).otherwise(value)

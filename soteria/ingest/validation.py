@@ -78,6 +78,7 @@ class Context:
     as_of: date
     file: str = ""
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> normalised value -> code
+    metric: str | None = None  # the metric a table of one metric holds, when the file does not say
 
 
 @dataclass

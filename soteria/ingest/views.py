@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from soteria.ingest import value_map as value_maps
-from soteria.ingest.changes import LAYOUT_LABELS, Preview
+from soteria.ingest.changes import LAYOUT_LABELS, QUARTER_LAYOUTS, Preview
 from soteria.ingest.extract import read_extract
 from soteria.ingest.load import preview
 from soteria.ingest.parsed import ParsedExtract, Progress
@@ -40,6 +40,7 @@ def read_and_preview(
     sheet: str | None,
     progress: Progress | None = None,
     profile: SourceProfile | None = None,
+    metric: str | None = None,
 ) -> tuple[ParsedExtract, Preview | None]:
     """Read and check an uploaded file (through a source profile's column mapping, if given) and, when
     it is clean, preview it against the store."""
@@ -53,6 +54,7 @@ def read_and_preview(
         progress=progress,
         value_map=store.value_map(),
         profile=profile,
+        metric=metric,
     )
     return parsed, (preview(store, parsed, progress) if parsed.ok else None)
 
@@ -64,6 +66,11 @@ def problems_headline(parsed: ParsedExtract) -> str:
     if not date_only and any(p.code == "as_of_needed" for p in parsed.problems):
         what = "Fill in the as-of date above, fix the file and upload it again."
     return f"Nothing was stored: {parsed.file_name} has {n:,} problem{'s' if n != 1 else ''}. {what}"
+
+
+def needs_metric(parsed: ParsedExtract) -> bool:
+    """True when the file is a table of areas by quarter that does not say which metric it holds."""
+    return any(p.code == "metric_needed" for p in parsed.problems)
 
 
 def file_problems(parsed: ParsedExtract) -> list[str]:
@@ -131,7 +138,7 @@ def revisions_table(preview: Preview, names: dict[str, str] | None = None) -> pl
     the flag for moves over 50%."""
     if preview.revisions is None:
         return pl.DataFrame()
-    period = "quarter" if preview.kind == "cjs" else "month"
+    period = "quarter" if preview.layout in QUARTER_LAYOUTS else "month"
     named = pl.col("area_code").replace_strict(
         names or {}, default=pl.col("area_code"), return_dtype=pl.String
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from soteria.domain import METRICS
 from soteria.ingest import source_profiles, value_map, views
 from soteria.ingest.columns import DATES, REQUIRED
 from soteria.ingest.parsed import ParsedExtract
@@ -15,6 +16,7 @@ from soteria.ui import access as ui_access
 PENDING_PROFILE = "upload_profile_pending"  # chosen in the profile box on the next run
 PROFILE_BOX = "upload-profile"
 COMMITTED = "upload_committed"
+METRIC_BOX = "upload-metric"
 
 
 def profile_box(store: Store) -> str | None:
@@ -57,6 +59,24 @@ def problems(parsed: ParsedExtract) -> None:
         mime="text/csv",
         on_click="ignore",
     )
+
+
+def chosen_metric() -> str | None:
+    """The metric chosen for a table of one metric (the box appears once a file needs it)."""
+    return st.session_state.get(METRIC_BOX)
+
+
+def metric_box(parsed: ParsedExtract) -> None:
+    """For a table of areas by quarter that does not say which metric it holds: choose it here."""
+    if views.needs_metric(parsed) or st.session_state.get(METRIC_BOX):
+        st.selectbox(
+            "Metric this table holds",
+            list(METRICS),
+            index=None,
+            format_func=lambda m: METRICS[m].label,
+            key=METRIC_BOX,
+            placeholder="Choose the metric",
+        )
 
 
 def value_mapping_forms(store: Store, parsed: ParsedExtract) -> None:

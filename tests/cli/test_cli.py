@@ -344,3 +344,14 @@ def test_a_file_with_its_own_headers_gets_a_proposal_then_loads_with_profile(sto
     assert run(store, "profiles", "--delete", "Kent cases").exit_code == 0
     assert store.source_profiles().is_empty()
     assert len(run(store, "profiles", "--history").stdout.splitlines()) == 3  # header, saved, deleted
+
+
+def test_ingest_takes_the_metric_of_a_table_of_areas_by_quarter(store, tmp_path):
+    file = tmp_path / "cps.csv"
+    file.write_text("CPS Area,Q1 2024-25,Q2 2024-25\nWest Midlands,45,52\n")
+    asked = run(store, "ingest", str(file))
+    assert asked.exit_code == 2 and "does not say which metric it holds" in asked.stderr
+    assert run(store, "ingest", str(file), "--metric", "nonsense").exit_code == 2
+    loaded = run(store, "ingest", str(file), "--metric", "referrals")
+    assert loaded.exit_code == 0, loaded.output
+    assert store.metric_values(["referrals_quarterly"], "cps_area")["value"].to_list() == [45.0, 52.0]

@@ -217,3 +217,13 @@ def test_a_profile_that_does_not_fit_the_file_says_which_columns_are_missing(own
     upload(at, "kent.csv", FORCE_FILE)
     listed = next(m.value for m in at.markdown if "the profile 'Kent' expects" in m.value)
     assert "date_sent" in listed
+
+
+def test_a_table_of_areas_by_quarter_asks_for_its_metric_then_previews(own_db, open_page):
+    table = b",2024-25,\nCPS Area,Q1,Q2\nWest Midlands,45,52\nWessex,30,31\n"
+    at = upload(open_page("upload"), "cps.csv", table)
+    assert any("does not say which metric it holds" in m.value for m in at.markdown)
+    by_label(at.selectbox, "Metric this table holds").set_value("referrals")
+    at.run()
+    assert not at.exception and at.subheader[0].value == "Preview"
+    assert any("areas by quarter" in m.value and "(2 quarters)" in m.value for m in at.markdown)

@@ -357,7 +357,7 @@ def build() -> None:
     add(
         "cjs_bad_quarter.csv",
         CJS + cjs_row(period="Feb-Apr 2023"),
-        "time_period must be a quarter like 2022 Q1",
+        "time_period must be a quarter like 2024 Q2",
     )
     add(
         "cjs_unknown_area.csv",
