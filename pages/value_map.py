@@ -42,4 +42,5 @@ ui.save_controls(
     replace=lambda typed, who: store.replace_value_map(typed, changed_by=who),
     saved=lambda n: f"Saved: {n} value(s) changed. The next file you load uses this mapping.",
     history=store.value_map_changes,
+    undo=lambda who: store.undo_value_map_change(changed_by=who),
 )

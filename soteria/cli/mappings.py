@@ -1,5 +1,5 @@
 """`mappings`: the value mapping (how coded values such as Home Office outcome codes become the
-dashboard's codes): print it, replace it from a CSV, or show its change history."""
+dashboard's codes): print it, replace it from a CSV, show its change history, or undo its last change."""
 
 from __future__ import annotations
 
@@ -21,15 +21,27 @@ def mappings(
     history: Annotated[
         bool, typer.Option("--history", help="Show who changed which value, newest first.")
     ] = False,
+    undo: Annotated[
+        bool, typer.Option("--undo", help="Put back the mapping as it was before its last change.")
+    ] = False,
 ) -> None:
     """Print the value mapping in force as CSV; --save FILE replaces it (every row checked first, nothing
-    saved if one fails; each change logged); --history lists the changes."""
+    saved if one fails; each change logged); --history lists the changes; --undo puts back the mapping as
+    it was before its last change (logged too)."""
     path: Path = ctx.obj
 
     def run() -> None:
         from soteria.ingest import value_map
 
-        store = existing_store(path, "change_data" if save else "view")
+        store = existing_store(path, "change_data" if save or undo else "view")
+        if undo:
+            put_back = store.undo_value_map_change(changed_by=authorise(store, "change_data"))
+            typer.echo(
+                f"Undone: {put_back} value(s) put back as they were before the last change."
+                if put_back
+                else "Nothing to undo: the mapping has not been changed."
+            )
+            return
         if history:
             typer.echo(store.value_map_changes().write_csv(), nl=False)
             return

@@ -1,6 +1,6 @@
 """The one gateway to DuckDB: a `Store` is the connection with every table's statements, one per process.
 
-The statements live by concern (`reference_tables`, `values`, `loads`, `profiles`) on top of
+The statements live by concern (`reference_tables`, `value_maps`, `values`, `loads`, `profiles`) on top of
 `connection`; this module puts them together and keeps the process's stores.
 """
 
@@ -12,10 +12,11 @@ from pathlib import Path
 from soteria.store.loads import ExtractLoads
 from soteria.store.profiles import SourceProfiles
 from soteria.store.reference_tables import ReferenceTables
+from soteria.store.value_maps import ValueMaps
 from soteria.store.values import StoredValues
 
 
-class Store(ReferenceTables, StoredValues, ExtractLoads, SourceProfiles):
+class Store(ReferenceTables, ValueMaps, StoredValues, ExtractLoads, SourceProfiles):
     """A DuckDB database file with the Soteria schema: every read and write the dashboard makes.
 
     Opened for writing (one process at a time), it first clears what an interrupted load, undo, backup

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import polars as pl
 
-from soteria.reference import read_value_map
 from soteria.store.connection import Connection
 from soteria.store.records import StorageError
 
@@ -66,38 +65,6 @@ class ReferenceTables(Connection):
 
     def pilot_register_changes(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM pilot_register_changes ORDER BY changed_at DESC")
-
-    def value_map(self) -> pl.DataFrame:
-        """The value mapping in force: the evaluators' own once saved, else the shipped defaults."""
-        stored = self._frame("SELECT field, value, maps_to, note FROM value_map ORDER BY field, value")
-        return stored if stored.height else read_value_map()
-
-    def replace_value_map(self, mapping: pl.DataFrame, changed_by: str) -> int:
-        """Store a whole new mapping (validated by ingest.value_map.validate) in one transaction, logging
-        each value added, changed or taken out; returns the number of changes."""
-        old = self.value_map().select("field", "value", old_maps_to="maps_to")
-        new = mapping.select("field", "value", "maps_to", "note")
-        diff = old.join(
-            new.select("field", "value", new_maps_to="maps_to"),
-            on=["field", "value"],
-            how="full",
-            coalesce=True,
-        )
-        diff = diff.filter(pl.col("old_maps_to").ne_missing(pl.col("new_maps_to")))
-        with self._transaction() as cur:
-            cur.register("new_map", new)
-            cur.register("map_diff", diff)
-            cur.execute(
-                """INSERT INTO value_map_changes
-                   SELECT now()::TIMESTAMP, ?, field, value, old_maps_to, new_maps_to FROM map_diff""",
-                [changed_by],
-            )
-            cur.execute("DELETE FROM value_map")
-            cur.execute("INSERT INTO value_map SELECT field, value, maps_to, note FROM new_map")
-        return diff.height
-
-    def value_map_changes(self) -> pl.DataFrame:
-        return self._frame("SELECT * FROM value_map_changes ORDER BY changed_at DESC")
 
     def user_roles(self) -> dict[str, str]:
         """identity -> role, from the role table."""

@@ -26,11 +26,13 @@ def save_controls(
     replace: Callable[[pl.DataFrame, str], int],
     saved: Callable[[int], str],
     history: Callable[[], pl.DataFrame],
+    undo: Callable[[str], int] | None = None,
 ) -> None:
     """Upload, download, Save and the change history under an editor showing `current`.
 
     Saving checks the table (or the uploaded CSV, which replaces it) with `check(frame, source)`: any
-    problem is listed with its row and column and nothing is saved; else `replace(frame, who)`."""
+    problem is listed with its row and column and nothing is saved; else `replace(frame, who)`. `undo`,
+    when given, puts back the table as it was before its last save (logged as a change of its own)."""
     upload = st.file_uploader(f"Or replace the whole {what} from a CSV", type=["csv"])
     st.download_button(
         f"Download the {what} (CSV)",
@@ -52,5 +54,11 @@ def save_controls(
             st.markdown("\n".join(f"- {p}" for p in problems[:50]))
             st.stop()
         st.success(saved(replace(typed, ui_access.current_user())))
+    if undo is not None and st.button(f"Undo the last change to the {what}"):
+        put_back = undo(ui_access.current_user())
+        if put_back:
+            st.success(f"Undone: {put_back} value(s) put back as they were before the last save.")
+        else:
+            st.info(f"Nothing to undo: the {what} has not been changed.")
     with st.expander("Change history"):
         st.dataframe(history(), hide_index=True)

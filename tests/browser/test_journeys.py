@@ -37,8 +37,28 @@ def test_upload_preview_and_commit(page, app_url):
     page.locator("input[type='file']").set_input_files(str(SAMPLES_DIR / "metrics_sample.csv"))
     expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=LOAD)
     page.get_by_role("button", name="Commit this extract").click()
-    expect(page.get_by_text("Committed as extract")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("Committed metrics_sample.csv as extract")).to_be_visible(timeout=LOAD)
+    # The preview and its buttons give way to what was committed.
+    expect(page.get_by_role("button", name="Commit this extract")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Preview")).to_have_count(0)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_the_as_of_date_counts_when_the_field_loses_focus(page, app_url, tmp_path):
+    cases = tmp_path / "kent-cases.csv"
+    cases.write_text(
+        "case_ref,force_code,reported_on,file_submitted_on,closed_on,closure_reason\n"
+        "BRW-AS-OF-1,Kent,2024-01-15,,,\n"
+    )
+    page.goto(f"{app_url}/upload")
+    expect(page.get_by_role("heading", name="Upload an extract")).to_be_visible(timeout=LOAD)
+    page.locator("input[type='file']").set_input_files(str(cases))
+    expect(page.get_by_text("a case extract needs its as-of date")).to_be_visible(timeout=LOAD)
+    field = page.get_by_role("textbox", name="As-of date of the extract")
+    field.fill("30/09/2024")
+    field.press("Tab")  # no Enter: leaving the field is enough
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("as of 2024-09-30")).to_be_visible()
 
 
 def test_a_shared_link_opens_the_page_with_the_app_navigation(browser, tmp_path):

@@ -355,3 +355,13 @@ def test_ingest_takes_the_metric_of_a_table_of_areas_by_quarter(store, tmp_path)
     loaded = run(store, "ingest", str(file), "--metric", "referrals")
     assert loaded.exit_code == 0, loaded.output
     assert store.metric_values(["referrals_quarterly"], "cps_area")["value"].to_list() == [45.0, 52.0]
+
+
+def test_mappings_undo_puts_back_the_last_change(store, tmp_path):
+    assert "Nothing to undo" in run(store, "mappings", "--undo").stdout
+    mine = tmp_path / "map.csv"
+    mine.write_text(run(store, "mappings").stdout + "closure_reason,Dropped,other,force X\n")
+    assert run(store, "mappings", "--save", str(mine)).exit_code == 0
+    undone = run(store, "mappings", "--undo")
+    assert undone.exit_code == 0 and "Undone: 1 value(s) put back" in undone.stdout
+    assert "Dropped" not in run(store, "mappings").stdout

@@ -56,3 +56,26 @@ def test_an_unknown_closure_word_is_mapped_on_the_upload_page_and_the_load_goes_
     assert not at.error and at.subheader[0].value == "Preview"
     log = open_store(own_db).value_map_changes()
     assert log.select("value", "new_maps_to").rows() == [("Dropped by force", "police_nfa")]
+
+
+def test_the_last_change_is_undone_and_the_undo_is_logged(own_db, open_page) -> None:
+    store = open_store(own_db)
+    original = store.value_map()
+    changed = original.with_columns(
+        maps_to=pl.when(pl.col("value") == "nfa").then(pl.lit("other")).otherwise("maps_to")
+    ).vstack(original.head(1).with_columns(value=pl.lit("Dropped")))
+    store.replace_value_map(changed, changed_by="someone")
+    at = open_page("value_map")
+    next(b for b in at.button if b.label == "Undo the last change to the mapping").click()
+    at.run()
+    assert not at.exception and "Undone: 2 value(s) put back" in at.success[0].value
+    after = store.value_map()
+    assert (
+        after.select("field", "value", "maps_to")
+        .sort("field", "value")
+        .equals(original.select("field", "value", "maps_to").sort("field", "value"))
+    )
+    log = store.value_map_changes()
+    assert log.height == 4  # the save's two changes, and the undo's two
+    undone = log.head(2).select("value", "old_maps_to", "new_maps_to").sort("value").rows()
+    assert undone == [("Dropped", "police_nfa", None), ("nfa", "other", "police_nfa")]
