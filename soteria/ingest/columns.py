@@ -66,7 +66,7 @@ TARGETS = {
     "cases": (*CASE_FIELDS, "as_of"),
     "metrics": ("area_code", "month", "metric", "value", "missing_reason", *METRICS),
 }
-REQUIRED = {"cases": CASE_FIELDS, "metrics": ("area_code", "month")}
+REQUIRED = {"cases": CASE_FIELDS, "metrics": ("area_code",)}
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,12 @@ class Proposal:
 
 
 def missing_targets(kind: str, mapping: dict[str, str]) -> list[str]:
-    """The layout's columns a mapping still lacks (metrics: area and month, then metric and value or at
-    least one metric column)."""
+    """The layout's columns a mapping still lacks (metrics: the area; with a month, metric and value or
+    at least one metric column; without one, the quarters stay as the file's columns)."""
     have = set(mapping.values())
     missing = [t for t in REQUIRED[kind] if t not in have]
-    if kind == "metrics" and not ({"metric", "value"} <= have or have & set(METRICS)):
+    by_month = "month" in have
+    if kind == "metrics" and by_month and not ({"metric", "value"} <= have or have & set(METRICS)):
         missing.append("metric and value (or one column per metric)")
     return missing
 

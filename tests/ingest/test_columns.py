@@ -148,3 +148,12 @@ def test_a_mapped_column_may_not_clash_with_one_of_the_same_name():
     both = cells(KENT).with_columns(closure_reason=pl.lit("x"))
     _, problems = apply_profile(both, profile, "k.csv")
     assert problems and "also has a column of that name" in problems[0].rule
+
+
+def test_a_profile_for_a_table_of_areas_by_quarter_maps_only_its_area_column():
+    profile, problems = make_profile("Home Office table", "metrics", {"Constabulary": "area_code"})
+    assert problems == [] and profile is not None
+    data = b"Constabulary,Q1 2024-25,Q2 2024-25\nKent,12,14\nEssex,9,11\n"
+    parsed = read_extract(data, "ho.csv", read_areas(), date(2025, 3, 31), profile=profile, metric="charges")
+    assert parsed.ok, parsed.problems
+    assert parsed.layout == "quarters" and parsed.frame is not None and parsed.frame.height == 4
