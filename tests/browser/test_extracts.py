@@ -39,7 +39,7 @@ def test_upload_preview_commit_then_undo(browser, real_app):
     expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=LOAD)
     expect(page.get_by_text("6 rows read")).to_be_visible()
     page.get_by_role("button", name="Commit this extract").click()
-    expect(page.get_by_text("Committed as extract 1")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("Committed cases_sample.csv as extract 1")).to_be_visible(timeout=LOAD)
 
     page.get_by_role("link", name="Extracts", exact=True).click()
     expect(page.get_by_role("heading", name="Extract 1: cases_sample.csv")).to_be_visible(timeout=LOAD)
