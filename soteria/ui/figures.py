@@ -65,16 +65,25 @@ def chart_block(
     line (the extracts of `kinds`) and metadata as the registry's. A plain table goes through disclosure
     control first (`disclosure.generic`), so the page, the CSV and the Excel download all agree."""
     data = analyses()
-    published = table if isinstance(table, dc.Published) else dc.generic(table)
-    full = chart_parts.chart_text(data, text.title, text.subtitle, kinds, text.notes, published, gaps=False)
-    definition = text.subtitle or text.title
-    metadata = chart_parts.chart_metadata(
-        data, sel, text.title, summary, definition, published, kinds, index=False
-    )
-    output = ChartOutput(
-        chart, chart, fig, published, summary, full, metadata, sel,
-        data.provenance().synthetic, (sel.start, sel.end),
-    )  # fmt: skip
+
+    def build() -> ChartOutput:
+        published = table if isinstance(table, dc.Published) else dc.generic(table)
+        full = chart_parts.chart_text(
+            data, text.title, text.subtitle, kinds, text.notes, published, gaps=False
+        )
+        definition = text.subtitle or text.title
+        metadata = chart_parts.chart_metadata(
+            data, sel, text.title, summary, definition, published, kinds, index=False
+        )
+        return ChartOutput(
+            chart, chart, fig, published, summary, full, metadata, sel,
+            data.provenance().synthetic, (sel.start, sel.end),
+        )  # fmt: skip
+
+    # Kept with the figure it wraps (the page's evaluation figures are kept per data version), so that
+    # its page figure, title block and table are made once, not on every run of every session.
+    key = ("chart_block", chart, selection_key(sel), kinds, summary, text.title, text.subtitle, id(fig))
+    output = source().memo(key, build)
     return show_chart(output, select_key)
 
 
