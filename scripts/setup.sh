@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Installs everything the dashboard and its tests need on a fresh Debian machine:
-# Debian's Chromium (chart export, browser tests) and a virtual environment with pinned packages.
+# Debian's Chromium and HAProxy, and a virtual environment with pinned packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Chromium (Debian package) ..."
+# Debian packages: Chromium (chart export, browser tests), HAProxy (several processes behind one
+# address: scripts/serve.sh) and python3-venv (the virtual environment below).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$missing haproxy"
+python3 -c "import ensurepip" >/dev/null 2>&1 || missing="$missing python3-venv"
+if [ -n "$missing" ]; then
+  echo "Installing Debian packages:$missing ..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086  # one word per package
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)

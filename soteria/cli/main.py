@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from soteria.cli import loading, mappings, profiles, safekeeping
+from soteria.cli import loading, mappings, profiles, safekeeping, serve
 from soteria.cli.common import app
 from soteria.cli.evaluate import evaluate
 from soteria.cli.export import export, report
 from soteria.store import close_stores
 
-REGISTERED_BY_IMPORT = (loading, safekeeping, mappings, profiles)  # their commands are decorated onto `app`
+REGISTERED_BY_IMPORT = (
+    loading,
+    safekeeping,
+    mappings,
+    profiles,
+    serve,
+)  # their commands are decorated onto `app`
 __all__ = ["app", "command_names", "main"]
 app.command()(evaluate)
 app.command()(export)

@@ -23,36 +23,74 @@ from soteria.store.schema import (
     SCHEMA_VERSION,
     VERSION_SQL,
 )
+from soteria.store.shared import SnapshotReader, publish
+from soteria.store.shared import write_lock as shared_write_lock
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StorageError(
+                f"The database {path} is in use by another process; close it and try again."
+            ) from exc
+        raise StorageError(f"The database {path} cannot be opened: {exc}") from exc
+    except duckdb.Error as exc:
+        raise StorageError(f"The database {path} cannot be opened: {exc}") from exc
+
+
+@contextmanager
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
 
 
 class Connection:
     """A DuckDB database file with the Soteria schema, migrated on opening read-write."""
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, read_only: bool = False, shared: bool = False) -> None:
+        """`shared`: one of several processes serving the file (soteria.store.shared): reads from the
+        published snapshot, writes through the file one process at a time."""
         self.path = Path(path)
         self.read_only = read_only
+        self.shared = shared
         self._write_lock = threading.Lock()
         self._local = threading.local()  # a thread's snapshot cursor while inside consistent()
         self.closed = False
+        self._reader: SnapshotReader | None = None
         refuse_foreign_file(self.path)
-        try:
-            if not read_only:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StorageError(
-                    f"The database {self.path} is in use by another process; close it and try again."
-                ) from exc
-            raise StorageError(f"The database {self.path} cannot be opened: {exc}") from exc
-        except duckdb.Error as exc:
-            raise StorageError(f"The database {self.path} cannot be opened: {exc}") from exc
+        if shared:
+            self._reader = SnapshotReader(self.path)
+            return
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._own = _connect(self.path, read_only)
         if not read_only:
             self._migrate()
 
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        return self._reader.con if self._reader is not None else self._own
+
+    def refresh(self) -> bool:
+        """In shared mode, switch to a newer published snapshot if there is one (True when it did)."""
+        return self._reader.refresh() if self._reader is not None else False
+
     def close(self) -> None:
         self.closed = True
-        self._con.close()
+        if self._reader is not None:
+            self._reader.close()
+        else:
+            self._own.close()
 
     def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         pinned = getattr(self._local, "cursor", None)
@@ -100,17 +138,19 @@ class Connection:
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise StorageError("The database is open read-only; changes are not allowed here.")
-        with self._write_lock:
-            cur = self._con.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
+        if self._reader is not None:
+            with self._write_lock, shared_write_lock(self.path):
+                con = _connect(self.path, read_only=False)
+                try:
+                    with _in_transaction(con) as cur:
+                        yield cur
+                finally:
+                    con.close()
+                publish(self.path)
+                self._reader.refresh(now=True)
+            return
+        with self._write_lock, _in_transaction(self._own) as cur:
+            yield cur
 
     def _migrate(self) -> None:
         with self._transaction() as cur:

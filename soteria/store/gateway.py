@@ -6,6 +6,7 @@ The statements live by concern (`reference_tables`, `value_maps`, `values`, `loa
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -22,9 +23,9 @@ class Store(ReferenceTables, ValueMaps, StoredValues, ExtractLoads, SourceProfil
     Opened for writing (one process at a time), it first clears what an interrupted load, undo, backup
     or restore left behind: pending or half-written originals and half-copied snapshots."""
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
-        super().__init__(path, read_only)
-        if not read_only:
+    def __init__(self, path: Path | str, read_only: bool = False, shared: bool = False) -> None:
+        super().__init__(path, read_only, shared)
+        if not read_only and not shared:  # shared: `serve` did this before any process opened it
             self.leftovers = self.tidy_leftovers()
             self.cell_key_secret()  # made now, so that read-only copies of the file carry it
 
@@ -44,13 +45,19 @@ _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
 
 
+def shared_mode() -> bool:
+    """True in a process that serves the database with others (`python -m soteria serve`)."""
+    return os.environ.get("SOTERIA_SHARED") == "1"
+
+
 def open_store(path: Path | str) -> Store:
-    """The process-wide store for a path (one connection per process and file)."""
+    """The process-wide store for a path (one connection per process and file; in shared mode, reading
+    the published snapshot and writing one process at a time: soteria.store.shared)."""
     key = Path(path).resolve()
     with _stores_lock:
         store = _stores.get(key)
         if store is None or store.closed:
-            store = _stores[key] = Store(key)
+            store = _stores[key] = Store(key, shared=shared_mode())
         return store
 
 

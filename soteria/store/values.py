@@ -14,6 +14,7 @@ from soteria.store.files import copy_atomically
 from soteria.store.schema import (
     AREA_KINDS,
 )
+from soteria.store.shared import write_lock as shared_write_lock
 
 
 class StoredValues(Connection):
@@ -133,6 +134,10 @@ class StoredValues(Connection):
     def snapshot_to(self, dest: Path) -> None:
         """Copy the database, exactly as committed, to dest (and dest.wal if a write-ahead log remains):
         checkpoint, then copy while holding the write lock so that no write can land half-way."""
+        if self.shared:  # the file is closed between writes: copy it under the writers' lock
+            with self._write_lock, shared_write_lock(self.path):
+                copy_atomically(self.path, dest)
+            return
         with self._write_lock:
             cur = self._con.cursor()
             try:

@@ -33,6 +33,7 @@ def store() -> Store:
         if opened.closed:  # closed by a command in this process (a restore, tests): open it again
             _open.clear()
             opened = _open(str(database_path()))
+        opened.refresh()  # several processes: a newer published snapshot (checked twice a second at most)
         return opened
     except StorageError as exc:
         st.error(str(exc))
