@@ -1,7 +1,7 @@
-"""A fresh interpreter serves the app and opens SESSIONS sessions at once, spread over every page that
-reads data: what a published link does to a newly started server. Prints a JSON line: runs, errors.
+"""A fresh interpreter serves the app and opens SESSIONS sessions at once, spread over every page:
+what a published link does to a newly started server. Prints a JSON line: runs, errors.
 
-    python -m tests.first_use_probe DB [SESSIONS]
+python -m tests.first_use_probe DB [SESSIONS]
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from pathlib import Path
 
 from tests.live_sessions import Session, served_app
 
-PAGES = ("", "areas", "referrals", "report_to_file", "evaluation", "area", "report")
+# Every page in the navigation (locally, without sign-in, the user may change data: the change pages too).
+PAGES = (
+    "", "areas", "referrals", "report_to_file", "evaluation", "area", "report",
+    "upload", "extracts", "pilot_register", "value_map", "source_profiles",
+)  # fmt: skip
 
 
 def main() -> None:

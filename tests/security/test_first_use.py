@@ -1,4 +1,4 @@
-"""A newly started server opened by forty sessions at once, across every page that reads data (what a
+"""A newly started server opened by forty sessions at once, across every page of the navigation (what a
 published link does): no session sees an error. Run in a fresh interpreter (tests/first_use_probe.py),
 since this one has long imported everything; before `soteria.ui.warm` 9 of 80 runs failed with
 "partially initialized module 'pandas' has no attribute 'Series'"."""
