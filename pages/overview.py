@@ -25,7 +25,10 @@ for col, card in zip(cols, summaries.headline_cards(result), strict=True):
     with col.container(border=True):
         # Markdown, not st.metric: the same words with one element fewer per card and no metric bundle
         # to fetch before the page has drawn (benchmarks/bench_browser.py).
-        st.markdown(card.markdown(), help=card.help)
+        st.markdown(card.markdown())
+        # A button named for its card: three help icons all named "Help" told a screen reader nothing.
+        with st.popover(f"How “{card.label}” is estimated"):
+            st.markdown(card.help)
 st.markdown("[How these are estimated, and the checks on them](evaluation) · [Each area on a map](areas)")
 
 st.subheader("What the data covers")

@@ -33,3 +33,15 @@ def test_page_has_no_serious_accessibility_violations(page, app_url, name):
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_every_overview_button_has_a_name_of_its_own(page, app_url):
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_be_visible(timeout=60_000)
+    wait_for_app_idle(page)
+    names = [
+        b.get_attribute("aria-label") or b.inner_text().strip() for b in page.get_by_role("button").all()
+    ]
+    in_main = [n for n in names if "estimated" in n]
+    assert len(in_main) == 3 and len(set(in_main)) == 3, names
+    assert "Help" not in names
