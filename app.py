@@ -20,4 +20,4 @@ if access.needs_sign_in:
     st.navigation([sign_in], position="hidden").run()
     st.stop()
 with ui_access.gated_run(access):
-    st.navigation(navigation.pages(access.can("change_data"))).run()
+    st.navigation(navigation.pages(access.can("change_data"), access.can("publish"))).run()

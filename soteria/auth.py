@@ -29,12 +29,14 @@ ACTIONS: dict[str, str] = {
     "change_data": "evaluator",  # upload, undo, edit the register, backups
     "download_originals": "admin",  # the raw extract as loaded: case-level data, no disclosure control
     "manage_roles": "admin",  # grant and revoke roles
+    "publish": "admin",  # the release schedule and the notice of a known data problem on every page
 }
 ACTION_WORDS = {
     "view": "see this dashboard's data",
     "change_data": "load, undo or change data",
     "download_originals": "download original extracts as loaded",
     "manage_roles": "manage who may do what",
+    "publish": "set the next update date and the notice shown on every page",
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from soteria import disclosure as dc
 from soteria.domain import DEMO_LABEL
 from soteria.outputs.chart_output import ChartOutput
+from soteria.outputs.release import Release
 
 EXPORT_FORMATS: dict[str, str] = {
     "png": "image/png",
@@ -28,27 +29,34 @@ def observe(file_name: str, data: bytes) -> bytes:
     return data
 
 
-def csv_notes(output: ChartOutput) -> list[str]:
-    """The `# ` lines a CSV starts with: what it is, where from, and which disclosure rule applied."""
-    lines = [output.text.title, output.text.subtitle, output.text.source]
+def csv_notes(output: ChartOutput, release: Release | None = None) -> list[str]:
+    """The `# ` lines a CSV starts with: what it is, where from, when updated (and any notice of a known
+    data problem), and which disclosure rule applied."""
+    lines = [
+        output.text.title,
+        output.text.subtitle,
+        output.text.source,
+        *(release.lines() if release else []),
+    ]
     if output.synthetic:
         lines.insert(0, DEMO_LABEL)
     lines += [output.table.note.text(), "Symbols: " + "; ".join(f"{s} {d}" for s, d in dc.SYMBOLS.items())]
     return [line for line in lines if line]
 
 
-def export_chart(output: ChartOutput, fmt: str) -> bytes:
-    """The chart as PNG/SVG/PDF (server-side Chromium) or its published data as CSV/XLSX."""
+def export_chart(output: ChartOutput, fmt: str, release: Release | None = None) -> bytes:
+    """The chart as PNG/SVG/PDF (server-side Chromium) or its published data as CSV/XLSX; `release`
+    adds when the figures were last updated, the next update and any notice to the data files."""
     from soteria.outputs import export
 
     if fmt in export.FORMATS:
         data = export.figure_to_image(output.export_figure(), fmt)  # type: ignore[arg-type]
     elif fmt == "csv":
-        data = export.table_to_csv(output.table.display(), csv_notes(output))
+        data = export.table_to_csv(output.table.display(), csv_notes(output, release))
     elif fmt == "xlsx":
         data = export.table_to_xlsx(
             output.table.frame,
-            output.metadata,
+            (*output.metadata, *(release.metadata() if release else ())),
             headings=dict(output.table.labels),
             symbols=output.table.symbols,
         )

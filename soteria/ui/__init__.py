@@ -5,7 +5,16 @@ Analyses at the run's version) < `selection`, `page`, `evaluation`, `figures`, `
 """
 
 from soteria.ui.charts import table as show_table
-from soteria.ui.data import analyses, area_names, data_span, is_demo, latest_extract, register, register_waves
+from soteria.ui.data import (
+    analyses,
+    area_names,
+    data_span,
+    is_demo,
+    latest_extract,
+    register,
+    register_waves,
+    release,
+)
 from soteria.ui.editable import save_controls
 from soteria.ui.evaluation import answer_markdown, control_choice, evaluation, evaluation_chart
 from soteria.ui.figures import (
@@ -41,6 +50,7 @@ __all__ = [
     "published",
     "register",
     "register_waves",
+    "release",
     "remember_choice",
     "report_pack",
     "save_controls",

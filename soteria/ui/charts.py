@@ -11,6 +11,7 @@ import streamlit as st
 from soteria import disclosure as dc
 from soteria.charts import style as chart_style
 from soteria.outputs import chart_files, chart_output
+from soteria.ui.data import release
 
 
 def table(published_table: dc.Published) -> None:
@@ -88,4 +89,5 @@ def show_chart(output: chart_output.ChartOutput, select_key: str | None = None) 
 
 def _download(output: chart_output.ChartOutput, fmt: str) -> Callable[[], bytes]:
     # Called only on click (Streamlit runs it lazily), so a page run never waits for Chromium.
-    return lambda: chart_files.export_chart(output, fmt)
+    now = release()
+    return lambda: chart_files.export_chart(output, fmt, now)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from soteria.domain import METRICS
 from soteria.outputs.data import Analyses, Memo, Provenance
+from soteria.outputs.release import Release
 from soteria.ui.store import at_version, store, version
 
 T = TypeVar("T")
@@ -97,3 +98,9 @@ def latest_extract() -> dict[str, Any] | None:
 
 def is_demo() -> bool:
     return source().provenance().synthetic
+
+
+def release() -> Release:
+    """When the figures were last and will next be updated, and any notice: read on every run (an
+    admin's notice shows at once; it is not part of the data version the caches hang on)."""
+    return Release.of(store().meta(), latest_extract())

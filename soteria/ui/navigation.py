@@ -28,6 +28,7 @@ PAGES = (
     ("pages/pilot_register.py", "Pilot register", ":material/event:"),
     ("pages/value_map.py", "Value mappings", ":material/swap_horiz:"),
     ("pages/source_profiles.py", "Source profiles", ":material/table_view:"),
+    ("pages/release.py", "Release and notices", ":material/campaign:"),
 )
 CHANGE_PAGES = {
     "upload",
@@ -36,16 +37,23 @@ CHANGE_PAGES = {
     "value_map",
     "source_profiles",
 }  # pages that change data: evaluators and admins
+ADMIN_PAGES = {"release"}  # admins only
 
 
-def pages(can_change_data: bool = True) -> list[st.Page]:
-    """The navigation's pages; without the right to change data, none of the pages that do."""
+def pages(can_change_data: bool = True, can_publish: bool = True) -> list[st.Page]:
+    """The navigation's pages; without the right to change data, none of the pages that do; without
+    the right to publish, not the release page."""
     made = [
         # Absolute paths: the same pages whichever script Streamlit runs as the entry point.
         st.Page(PROJECT_ROOT / path, title=title, icon=icon, default=i == 0)
         for i, (path, title, icon) in enumerate(PAGES)
     ]
-    return [p for p in made if can_change_data or p.url_path not in CHANGE_PAGES]
+    return [
+        p
+        for p in made
+        if (can_change_data or p.url_path not in CHANGE_PAGES)
+        and (can_publish or p.url_path not in ADMIN_PAGES)
+    ]
 
 
 def run_through_app(in_app: bool) -> None:

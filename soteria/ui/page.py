@@ -10,7 +10,7 @@ import streamlit as st
 from soteria.domain import DEMO_LABEL
 from soteria.ui import navigation
 from soteria.ui.access import in_app_run, run_access, show_account, sign_in_page
-from soteria.ui.data import is_demo
+from soteria.ui.data import is_demo, release
 from soteria.ui.store import pin_version
 
 ACCESSIBILITY_CSS = Path(__file__).with_name("static") / "accessibility.css"
@@ -32,4 +32,8 @@ def page_header(title: str, lead: str) -> None:
     st.title(title)
     if is_demo():
         st.warning(f"**{DEMO_LABEL}.** Every figure on this page is made up for demonstration.", icon="⚠️")
+    now = release()
+    if now.notice:  # an admin's notice of a known data problem, on every page (Release and notices page)
+        st.error(f"**Notice of a known data problem.** {now.notice}", icon="📢")
+    st.caption(now.schedule_line())
     st.markdown(lead)

@@ -400,3 +400,17 @@ def test_cli_exports_an_image_and_a_pdf_report(cli_db, tmp_path: Path) -> None:
 def test_pack_file_names(pack) -> None:
     assert pack.file_name("pdf") == "soteria_report_cps-area_2019-01_2023-07.pdf"
     assert date(2019, 1, 1) == pack.sel.start
+
+
+def test_data_exports_carry_the_release_schedule_and_any_notice(data) -> None:
+    from soteria.outputs.release import Release
+
+    out = build("early_advice_requests_by_area", data, SEL)
+    release = Release(date(2026, 12, 3), date(2027, 1, 5), "Kent's May extract is incomplete.")
+    head = [ln for ln in export_chart(out, "csv", release).decode().splitlines() if ln.startswith("#")]
+    assert "# Last updated: 3 December 2026 · Next update: 5 January 2027" in head
+    assert "# Notice of a known data problem: Kent's May extract is incomplete." in head
+    meta = pl.read_excel(io.BytesIO(export_chart(out, "xlsx", release)), sheet_name="Metadata")
+    items = dict(zip(meta["Item"], meta["Value"], strict=True))
+    assert items["Next update"] == "5 January 2027"
+    assert items["Notice of a known data problem"] == "Kent's May extract is incomplete."

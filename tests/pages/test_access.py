@@ -202,3 +202,11 @@ def test_roles_are_looked_up_once_per_run_and_afresh_on_every_run(app, monkeypat
     at.run()
     assert any("does not allow you to load, undo or change data" in e.value for e in at.error)
     assert not at.get("file_uploader")
+
+
+def test_only_an_admin_reaches_the_release_page(app) -> None:
+    for email in ("vi@example.org", "ev@example.org"):
+        at = app(email, script="pages/release.py")
+        assert any("does not allow you to set the next update date" in e.value for e in at.error), email
+        assert not at.text_area and not at.date_input
+        assert "Release and notices" not in nav_titles(app(email))
