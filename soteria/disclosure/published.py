@@ -10,6 +10,8 @@ from polars.expr.whenthen import Then
 
 from soteria.disclosure.note import SYMBOLS, DisclosureNote
 
+WHOLE = ("day",)  # columns of whole numbers that are not counts
+
 
 @dataclass(frozen=True)
 class Published:
@@ -24,6 +26,25 @@ class Published:
     note: DisclosureNote
     counts: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)  # column -> heading for people
+    percent: tuple[str, ...] = ()  # shares kept as fractions, published as percentages
+
+    def rounded(self) -> pl.DataFrame:
+        """The frame as published (pages, CSV and Excel alike): counts and days as whole numbers, shares
+        as percentages to one decimal place, every other figure (indices, rates, estimates) to one."""
+        exprs = []
+        for name, dtype in self.frame.schema.items():
+            col = pl.col(name)
+            if not dtype.is_numeric():
+                exprs.append(col)
+            elif name in self.counts or name in WHOLE:
+                exprs.append(col.round(0).cast(pl.Int64))
+            elif name in self.percent:
+                exprs.append((col * 100).round(1))
+            elif dtype.is_float():
+                exprs.append(col.round(1))
+            else:
+                exprs.append(col)
+        return self.frame.select(exprs)
 
     def symbol_counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -39,17 +60,18 @@ class Published:
     def display(self, *, headings: bool = False) -> pl.DataFrame:
         """Symbols written into the cells: a column with any symbol becomes text, others keep their type."""
         columns = []
-        for name in self.frame.columns:
+        frame = self.rounded()
+        for name in frame.columns:
             col = pl.col(name)
             if (
                 name in self.symbols.columns
                 and self.symbols.get_column(name).null_count() < self.symbols.height
             ):
-                text = as_text(self.frame.get_column(name))
+                text = as_text(frame.get_column(name))
                 columns.append(pl.coalesce(pl.lit(self.symbols.get_column(name)), pl.lit(text)).alias(name))
             else:
                 columns.append(col)
-        out = self.frame.select(columns)
+        out = frame.select(columns)
         if headings and self.labels:
             out = out.rename({k: v for k, v in self.labels.items() if k in out.columns})
         return out

@@ -54,10 +54,11 @@ def km_curves(curves: pl.DataFrame, min_cases: int = MIN_CASES, step_days: int =
             "arm": "Arm",
             "period": "Period",
             "day": "Day",
-            "share_filed": "Share filed",
-            "lower": "95% lower",
-            "upper": "95% upper",
+            "share_filed": "Share filed (%)",
+            "lower": "95% lower (%)",
+            "upper": "95% upper (%)",
         },
+        percent=("share_filed", "lower", "upper"),
     )
 
 

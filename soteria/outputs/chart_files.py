@@ -55,7 +55,7 @@ def export_chart(output: ChartOutput, fmt: str, release: Release | None = None) 
         data = export.table_to_csv(output.table.display(), csv_notes(output, release))
     elif fmt == "xlsx":
         data = export.table_to_xlsx(
-            output.table.frame,
+            output.table.rounded(),
             (*output.metadata, *(release.metadata() if release else ())),
             headings=dict(output.table.labels),
             symbols=output.table.symbols,

@@ -215,3 +215,27 @@ def test_km_summary_withholds_small_counts_and_estimates_from_few_cases() -> Non
     )
     nar = dc.numbers_at_risk(risk, pub)
     assert nar.display().get_column("at_risk").to_list() == ["40", "12", CONFIDENTIAL]
+
+
+def test_published_figures_are_rounded_as_official_statistics_publish_them():
+    import polars as pl
+
+    from soteria.disclosure.note import DisclosureNote
+    from soteria.disclosure.published import Published
+
+    frame = pl.DataFrame(
+        {
+            "area": ["A", "B"],
+            "total": [175.0, None],
+            "index": [102.3391812865497, 99.95],
+            "share_filed": [0.40123, 0.0],
+            "day": [90.0, 365.0],
+        }
+    )
+    table = Published(frame, frame.clear().select(), DisclosureNote(), ("total",), percent=("share_filed",))
+    shown = table.rounded()
+    assert shown["total"].to_list() == [175, None] and shown["total"].dtype == pl.Int64
+    assert shown["index"].to_list() == [102.3, 100.0]
+    assert shown["share_filed"].to_list() == [40.1, 0.0]
+    assert shown["day"].to_list() == [90, 365]
+    assert table.display()["index"].to_list() == [102.3, 100.0]  # the page's table is the same
