@@ -20,6 +20,7 @@ st.markdown("### The answer so far\n\n" + ui.answer_markdown(sel))
 ui.chart("referrals_pilot_vs_control", sel, measure="index")
 
 st.subheader("The pilot's effect, with 95% intervals")
+ui.chart("pilot_effects", sel)  # the effects drawn, each on its own scale, against the zero line
 cols = st.columns(3)
 for col, card in zip(cols, summaries.headline_cards(result), strict=True):
     with col.container(border=True):

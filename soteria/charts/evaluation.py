@@ -17,9 +17,11 @@ from plotly.subplots import make_subplots
 from soteria import disclosure as dc
 from soteria.charts import evaluation_text
 from soteria.charts import style as cs
+from soteria.charts.effects import effects_chart
 from soteria.charts.figures import ChartText, km_chart
 from soteria.evaluation import text
 from soteria.evaluation.outcome import EvaluationResult
+from soteria.evaluation.text.effects import effects_frame, effects_summary
 
 START_LINE = {"color": "#333333", "width": 1.5, "dash": "dot"}
 ZERO_LINE = {"color": "#555555", "width": 1}
@@ -165,7 +167,8 @@ def thin_steps(curves: pl.DataFrame, points: int = 300) -> pl.DataFrame:
 
 
 def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
-    """'event_study/<outcome>', 'synthetic/<outcome>/<area_code>' or 'report_to_file/<estimator>'."""
+    """'event_study/<outcome>', 'synthetic/<outcome>/<area_code>', 'report_to_file/<estimator>' or
+    'effects' (every headline effect)."""
     kind, _, rest = chart_id.partition("/")
     sub = text.subtitle(result)
     if kind == "event_study":
@@ -192,4 +195,16 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
         # room for a legend of four long entries that wraps to two rows under the subtitle
         fig.update_layout(margin_t=int(fig.layout.margin.t) + 40, height=int(fig.layout.height) + 40)
         return ChartSpec(fig, curves, f"report_to_file_{rest}", text.curves_summary(result.curves, rest), t)  # type: ignore[arg-type]  # set when cases exist
+    if kind == "effects":
+        frame = effects_frame(result)
+        t = ChartText(
+            title="The pilot's effect on each outcome, with its 95% interval",
+            subtitle=sub,
+            notes=(
+                "Each outcome on its own scale: referrals in per cent of what the control areas predict, "
+                "the charge rate and the share filed within a year in percentage points. An interval that "
+                "crosses the zero line is consistent with no effect. Intervals by randomisation inference.",
+            ),
+        )
+        return ChartSpec(effects_chart(frame, t), frame, "pilot_effects", effects_summary(result), t)
     raise ValueError(f"unknown chart {chart_id!r}")

@@ -13,6 +13,11 @@ from soteria.outputs.chart_parts import chart_metadata, chart_text
 from soteria.outputs.data import Analyses, evaluation_selection
 
 EVALUATION_CHARTS = {
+    "pilot_effects": (
+        "effects",
+        "The pilot's effect on each outcome, with 95% intervals (evaluation)",
+        ("metrics", "cases"),
+    ),
     "referrals_event_study": (
         "event_study/referrals",
         "Referrals: effect by month since the start (evaluation)",

@@ -57,8 +57,9 @@ def _registry() -> dict[str, ChartSpec]:
 CHARTS: dict[str, ChartSpec] = _registry()
 
 
-# The report pack a user gets without choosing: eight charts, descriptive first.
+# The report pack a user gets without choosing: the effect first, then the descriptive charts.
 DEFAULT_PACK: tuple[str, ...] = (
+    "pilot_effects",
     "referrals_pilot_vs_control",
     "referrals_by_area",
     "early_advice_requests_pilot_vs_control",

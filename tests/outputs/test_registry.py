@@ -49,11 +49,11 @@ def one_sentence(text: str) -> bool:
 
 
 def test_the_registry_and_the_default_pack() -> None:
-    assert len(CHARTS) == 17 and all(spec.name == name for name, spec in CHARTS.items())
-    assert len(DEFAULT_PACK) == 8 == len(set(DEFAULT_PACK)) and set(DEFAULT_PACK) <= set(CHARTS)
-    assert DEFAULT_PACK[0] == "referrals_pilot_vs_control" and CHARTS["report_to_file_share_filed"].kinds == (
-        "cases",
-    )
+    assert len(CHARTS) == 18 and all(spec.name == name for name, spec in CHARTS.items())
+    assert len(DEFAULT_PACK) == 9 == len(set(DEFAULT_PACK)) and set(DEFAULT_PACK) <= set(CHARTS)
+    assert DEFAULT_PACK[:2] == ("pilot_effects", "referrals_pilot_vs_control") and CHARTS[
+        "report_to_file_share_filed"
+    ].kinds == ("cases",)
     assert CHARTS["referrals_pilot_vs_control"].options == {"measure": tuple(MEASURES)}
 
 

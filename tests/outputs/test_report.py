@@ -65,7 +65,7 @@ def svg_text(data: bytes) -> str:
 
 
 def test_registry_names_at_least_eight_charts_for_the_pack() -> None:
-    assert len(DEFAULT_PACK) == 8 and set(DEFAULT_PACK) <= set(CHARTS)
+    assert len(DEFAULT_PACK) == 9 and set(DEFAULT_PACK) <= set(CHARTS)
     for name in (
         "referrals_pilot_vs_control",
         "referrals_by_area",
@@ -214,7 +214,7 @@ def pack(data) -> report.Pack:
 
 
 def test_pack_cover_findings_are_plain_english(pack) -> None:
-    assert len(pack.outputs) == 8 and len(pack.findings) >= 3
+    assert len(pack.outputs) == len(DEFAULT_PACK) and len(pack.findings) >= 3
     text = " ".join(pack.findings)
     assert "pilot areas" in text and "**" not in text and "95% interval" in text
     assert pack.caveats[0].startswith(DEMO_LABEL)
@@ -231,8 +231,8 @@ def test_html_report_is_self_contained_with_published_tables(pack) -> None:
     outside = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.DOTALL)
     assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", outside, flags=re.IGNORECASE)
     assert all(not re.search(r"\bsrc\s*=", tag) for tag in re.findall(r"<script\b([^>]*)>", html))
-    assert html.count('class="plotly-graph-div"') == 8
-    assert html.count("<table>") == 8 and 'data-count="true"' in html
+    assert html.count('class="plotly-graph-div"') == len(DEFAULT_PACK)
+    assert html.count("<table>") == len(DEFAULT_PACK) and 'data-count="true"' in html
     assert DEMO_LABEL in html and "Headline findings" in html and "Method notes" in html
     assert report.external_references('<img src="https://x/y.png">') == ['src="https://']
 
@@ -257,8 +257,9 @@ def test_report_pack_pdf_has_cover_chart_pages_and_appendix(pack) -> None:
     cover = pages[0]
     assert pack.title in cover and "Headline findings" in cover and "Caveats" in cover
     assert DEMO_LABEL in cover and pack.provenance.data_version in cover
-    charts_at = [i for i, p in enumerate(pages) if re.search(r"Chart \d of 8\.", p)]
-    assert len(charts_at) == 8 and charts_at == list(range(charts_at[0], charts_at[0] + 8))
+    charts_at = [i for i, p in enumerate(pages) if re.search(rf"Chart \d of {len(DEFAULT_PACK)}\.", p)]
+    assert len(charts_at) == len(DEFAULT_PACK)
+    assert charts_at == list(range(charts_at[0], charts_at[0] + len(DEFAULT_PACK)))
     for i, output in zip(charts_at, pack.outputs, strict=True):
         page = " ".join(pages[i].split())
         assert output.text.title.split(":")[0] in page and "Disclosure control" in page
@@ -269,15 +270,17 @@ def test_report_pack_pdf_has_cover_chart_pages_and_appendix(pack) -> None:
 def test_report_pack_pptx_has_one_slide_per_chart_with_notes(pack) -> None:
     from pptx import Presentation
 
+    from soteria.evaluation.text.words import plain
+
     deck = Presentation(io.BytesIO(report.render(pack, "pptx")))
     slides = list(deck.slides)
-    assert len(slides) == 2 + 8 + 2
+    assert len(slides) == 2 + len(DEFAULT_PACK) + 2
     assert slides[0].shapes.title.text == pack.title
-    for slide, output in zip(slides[2:10], pack.outputs, strict=True):
+    for slide, output in zip(slides[2 : 2 + len(DEFAULT_PACK)], pack.outputs, strict=True):
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == 1
         assert pictures[0]._element.nvPicPr.cNvPr.get("descr") == output.summary
-        assert output.summary in slide.notes_slide.notes_text_frame.text
+        assert plain(output.summary) in slide.notes_slide.notes_text_frame.text  # notes as plain text
 
 
 # ---- the command line -----------------------------------------------------------------------------

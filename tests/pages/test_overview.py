@@ -29,8 +29,15 @@ def test_overview_shows_three_headline_figures_and_coverage(open_page):
     assert len(helps) >= 3  # each card's method, in a popover named for the card
     assert not at.metric
     assert any("case timelines" in md.value for md in at.markdown)
-    assert chart_titles(at) == ["Police referrals to the CPS: pilot against control areas"]
-    assert len(plotly_specs(at)) == 1
+    assert chart_titles(at) == [
+        "Police referrals to the CPS: pilot against control areas",
+        "The pilot's effect on each outcome, with its 95% interval",
+    ]
+    assert len(plotly_specs(at)) == 2
+    effects = plotly_specs(at)[1]
+    assert [t["y"][0] for t in effects["data"]] == ["Police referrals", "Filed within a year", "Charge rate"]
+    assert all("error_x" in t for t in effects["data"])  # each with its interval
+    assert any(s.get("x0") == 0 for s in effects["layout"]["shapes"])  # and the zero line
 
 
 def test_overview_answers_first_in_three_sentences_with_intervals_and_caveats(open_page):
