@@ -157,10 +157,26 @@ def tile_map_chart(
         how="left",
     ).with_columns(pl.coalesce("given_name", "area_name", "area_code").alias("area_name"))
 
-    scale_name = colorscale or (DIVERGING if midpoint is not None else SEQUENTIAL)
-    scale = get_colorscale(scale_name)
     shown_values = frame.get_column("value").drop_nulls().drop_nans().to_list()
-    cmin, cmax = _colour_range(shown_values, midpoint)
+    one_side = (
+        midpoint is not None
+        and bool(shown_values)
+        and (min(shown_values) >= midpoint or max(shown_values) <= midpoint)
+    )
+    if one_side and colorscale is None:
+        # Every value on one side of the midpoint (every area rose): a diverging scale would spend half
+        # its colours on falls no area had. Sequential instead, anchored at the midpoint.
+        assert midpoint is not None
+        scale_name = SEQUENTIAL
+        cmin, cmax = (
+            (midpoint, max(shown_values)) if min(shown_values) >= midpoint else (min(shown_values), midpoint)
+        )
+        if cmin == cmax:
+            cmax = cmin + 1
+    else:
+        scale_name = colorscale or (DIVERGING if midpoint is not None else SEQUENTIAL)
+        cmin, cmax = _colour_range(shown_values, midpoint)
+    scale = get_colorscale(scale_name)
 
     fig = cs.base_layout(go.Figure(), title, subtitle, height=_height(layout), top=150, legend_px=16)
     shapes, xs, ys, texts, text_colours, custom, hover = [], [], [], [], [], [], []

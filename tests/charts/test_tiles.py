@@ -209,3 +209,12 @@ def test_unlabelled_values_show_as_plain_numbers():
     vals = values("cps_area").with_columns(label=pl.lit(None, dtype=pl.String), value=pl.lit(2500.0))
     fig = tile_map_chart(vals, "cps_area", "t", "c")
     assert {c[2] for c in fig.data[0].customdata} == {"2,500"}
+
+
+def test_when_every_area_rose_the_scale_is_sequential_from_the_midpoint():
+    rose = values("cps_area").with_columns(value=pl.col("value").abs() + 1)
+    fig = tile_map_chart(rose, "cps_area", "Change", "Change (%)", midpoint=0)
+    bar = fig.data[1].marker
+    assert bar.cmin == 0 and bar.cmax == rose["value"].max()
+    sequential = tile_map_chart(rose, "cps_area", "Count", "Count").data[1].marker.colorscale
+    assert bar.colorscale == sequential  # the sequential scale, not the diverging one
