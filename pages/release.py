@@ -25,6 +25,11 @@ with st.form("release"):
     notice = st.text_area(
         "Notice of a known data problem (empty: none)", value=now.notice, max_chars=rel.MAX_NOTICE
     )
+    contact = st.text_input(
+        "Contact for questions about the statistics (on the Methodology and quality page)",
+        value=store.meta().get(rel.CONTACT, ""),
+        max_chars=200,
+    )
     if st.form_submit_button("Save", type="primary"):
         problems = rel.check_settings(next_update, notice, date.today())
         if problems:
@@ -36,6 +41,7 @@ with st.form("release"):
                     rel.NEXT_UPDATE: next_update.isoformat() if next_update else "",
                     rel.NOTICE: notice.strip(),
                     rel.NOTICE_SET: f"{who}|{date.today().isoformat()}" if notice.strip() else "",
+                    rel.CONTACT: contact.strip(),
                 }
             )
             st.session_state["release_saved"] = True

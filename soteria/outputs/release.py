@@ -11,6 +11,8 @@ from typing import Any
 NEXT_UPDATE = "next_update"  # meta keys
 NOTICE = "notice"
 NOTICE_SET = "notice_set"  # who set it and when, "who|YYYY-MM-DD"
+CONTACT = "contact"  # who answers questions about the statistics (the methodology page)
+NO_CONTACT = "not yet given (an admin sets it on the Release and notices page)"
 MAX_NOTICE = 600
 
 

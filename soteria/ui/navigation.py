@@ -23,6 +23,7 @@ PAGES = (
     ("pages/report_to_file.py", "Report-to-file times", ":material/timer:"),
     ("pages/evaluation.py", "Evaluation", ":material/science:"),
     ("pages/report.py", "Report pack", ":material/description:"),
+    ("pages/methodology.py", "Methodology and quality", ":material/menu_book:"),
     ("pages/upload.py", "Upload an extract", ":material/upload_file:"),
     ("pages/extracts.py", "Extracts", ":material/history:"),
     ("pages/pilot_register.py", "Pilot register", ":material/event:"),

@@ -16,6 +16,7 @@ def test_an_admin_s_notice_and_next_update_show_on_every_page(own_db, open_page)
     soon = date.today() + timedelta(days=30)
     at.date_input[0].set_value(soon)
     at.text_area[0].set_value("Kent's May extract is incomplete; figures for Kent will be revised.")
+    at.text_input[0].set_value("soteria-evaluation@example.gov.uk")
     next(b for b in at.button if b.label == "Save").click()
     at.run()
     assert not at.exception and "Saved" in at.success[0].value
@@ -23,6 +24,9 @@ def test_an_admin_s_notice_and_next_update_show_on_every_page(own_db, open_page)
         shown = open_page(page)
         assert any("Kent's May extract is incomplete" in e.value for e in shown.error), page
         assert any(f"Next update: {soon.day} {soon:%B %Y}" in c.value for c in shown.caption), page
+    statement = "\n".join(m.value for m in open_page("methodology").markdown)
+    assert "Contact: soteria-evaluation@example.gov.uk" in statement
+    assert "Notice of a known data problem: Kent's May extract" in statement
     meta = open_store(own_db).meta()
     assert meta["notice_set"].endswith(date.today().isoformat())
 
