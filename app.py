@@ -20,4 +20,5 @@ if access.needs_sign_in:
     st.navigation([sign_in], position="hidden").run()
     st.stop()
 with ui_access.gated_run(access):
-    st.navigation(navigation.pages(access.can("change_data"), access.can("publish"))).run()
+    # expanded: every page link shown, no "View more" button folding the later ones away.
+    st.navigation(navigation.pages(access.can("change_data"), access.can("publish")), expanded=True).run()

@@ -35,5 +35,5 @@ def page_header(title: str, lead: str) -> None:
     now = release()
     if now.notice:  # an admin's notice of a known data problem, on every page (Release and notices page)
         st.error(f"**Notice of a known data problem.** {now.notice}", icon="📢")
-    st.caption(now.schedule_line())
     st.markdown(lead)
+    st.caption(now.schedule_line())  # after the lead: the answer first, then when it was last updated

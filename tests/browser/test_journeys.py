@@ -14,7 +14,7 @@ def test_browse_overview_then_charts(page, app_url):
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Is Operation Soteria working?")).to_be_visible(timeout=LOAD)
     expect(page.get_by_text("Synthetic demonstration data - not official statistics").first).to_be_visible()
-    expect(page.get_by_text("Police referrals: pilot effect")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("Police referrals: pilot effect").first).to_be_visible(timeout=LOAD)
 
     page.get_by_role("link", name="Referral volumes").click()
     expect(page.get_by_role("heading", name="Referral volumes")).to_be_visible(timeout=LOAD)
