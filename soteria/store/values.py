@@ -150,3 +150,49 @@ class StoredValues(Connection):
             wal = Path(f"{self.path}.wal")
             if wal.exists() and wal.stat().st_size:
                 copy_atomically(wal, Path(f"{dest}.wal"))
+
+    def changes_by_extract(self) -> pl.DataFrame:
+        """What each load changed: extract_id, what (a metric, or `cases`), area_code (for cases the
+        force), new (values or cases it added), revised (values or cases it changed), unchanged (sent
+        again as they were), first and last month (of report, for cases). Counts only: no value is
+        given, so no small count is revealed."""
+        return self._frame(
+            """WITH metric_versions AS (
+                   SELECT area_code, month, metric, value, missing_reason, extract_id FROM metric_values
+                   UNION ALL
+                   SELECT area_code, month, metric, value, missing_reason, extract_id FROM metric_history),
+               case_versions AS (
+                   SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
+                          extract_id FROM cases
+                   UNION ALL
+                   SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
+                          extract_id FROM case_history)
+               SELECT n.extract_id, n.metric AS what, n.area_code,
+                      count(*) FILTER (WHERE h.extract_id IS NULL) AS new,
+                      count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (h.value IS DISTINCT FROM n.value
+                          OR h.missing_reason IS DISTINCT FROM n.missing_reason)) AS revised,
+                      count(*) FILTER (WHERE h.extract_id IS NOT NULL AND h.value IS NOT DISTINCT FROM n.value
+                          AND h.missing_reason IS NOT DISTINCT FROM n.missing_reason) AS unchanged,
+                      min(n.month) AS first_month, max(n.month) AS last_month
+               FROM metric_versions n LEFT JOIN metric_history h
+                 ON h.area_code = n.area_code AND h.month = n.month AND h.metric = n.metric
+                AND h.superseded_by = n.extract_id
+               GROUP BY ALL
+               UNION ALL
+               SELECT n.extract_id, 'cases', n.force_code,
+                      count(*) FILTER (WHERE h.extract_id IS NULL),
+                      count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (
+                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason)
+                          IS DISTINCT FROM (n.force_code, n.reported_on, n.file_submitted_on, n.closed_on,
+                          n.closure_reason)),
+                      count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (
+                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason)
+                          IS NOT DISTINCT FROM (n.force_code, n.reported_on, n.file_submitted_on, n.closed_on,
+                          n.closure_reason)),
+                      date_trunc('month', min(n.reported_on))::DATE,
+                      date_trunc('month', max(n.reported_on))::DATE
+               FROM case_versions n LEFT JOIN case_history h
+                 ON h.case_ref = n.case_ref AND h.superseded_by = n.extract_id
+               GROUP BY ALL
+               ORDER BY extract_id DESC, what, area_code"""
+        )

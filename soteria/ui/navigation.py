@@ -24,6 +24,7 @@ PAGES = (
     ("pages/evaluation.py", "Evaluation", ":material/science:"),
     ("pages/report.py", "Report pack", ":material/description:"),
     ("pages/methodology.py", "Methodology and quality", ":material/menu_book:"),
+    ("pages/release_log.py", "What changed", ":material/change_history:"),
     ("pages/upload.py", "Upload an extract", ":material/upload_file:"),
     ("pages/extracts.py", "Extracts", ":material/history:"),
     ("pages/pilot_register.py", "Pilot register", ":material/event:"),
