@@ -69,7 +69,7 @@ def main() -> None:
         (folder / pack.file_name(fmt)).write_bytes(data_bytes)
         line(f"report pack: write {fmt.upper()}", time.perf_counter() - t1, f"{len(data_bytes):,} bytes")
         sizes.append(len(data_bytes))
-    line("report pack of 8 charts in PDF + PPTX + HTML, total", time.perf_counter() - t0)
+    line(f"report pack of {len(pack.outputs)} charts in PDF + PPTX + HTML, total", time.perf_counter() - t0)
     assert export._renderer._thread is starts, "the export server was restarted"
     print(f"export server started once in this process; files in {folder}")
 

@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Chromium (chart export, browser tests), HAProxy (several processes behind one
-# address: scripts/serve.sh) and python3-venv (the virtual environment below).
+# address: scripts/serve.sh), python3-venv (the virtual environment below), Pango and Liberation fonts.
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$missing haproxy"
 python3 -c "import ensurepip" >/dev/null 2>&1 || missing="$missing python3-venv"
+# WeasyPrint (the report pack's tagged PDF) lays text out with Pango, in Liberation Sans.
+ldconfig -p 2>/dev/null | grep libpangoft2-1.0.so.0 >/dev/null || missing="$missing libpango-1.0-0 libpangoft2-1.0-0"
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || missing="$missing fonts-liberation"
 if [ -n "$missing" ]; then
   echo "Installing Debian packages:$missing ..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

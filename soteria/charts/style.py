@@ -138,6 +138,18 @@ def set_titles(fig: go.Figure, title: str, subtitle: str, width_px: int = 1100) 
     fig.update_layout(margin_t=int(fig.layout.margin.t or BASE_MARGIN["t"]) + _extra_px(fig) - before)
 
 
+TITLE_BLOCK_PX = 60  # the title and subtitle's one line each, with the padding above them
+
+
+def without_titles(fig: go.Figure) -> go.Figure:
+    """A copy with no title or subtitle, its top margin shrunk by theirs: for documents (the PDF and
+    HTML reports, slides) that set the title as real text above the chart, so it is read once."""
+    out = go.Figure(fig)
+    top = int(out.layout.margin.t or BASE_MARGIN["t"]) - _extra_px(out) - TITLE_BLOCK_PX
+    out.update_layout(title_text="", title_subtitle_text="", margin_t=max(top, 40))
+    return out
+
+
 def add_start_markers(fig: go.Figure, starts: list[date], lo: date | None, hi: date | None) -> None:
     """Dotted vertical line at each distinct pilot start inside [lo, hi], labelled above the plot."""
     if lo is None or hi is None:

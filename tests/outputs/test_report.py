@@ -8,6 +8,7 @@ Every export goes past tests/export_scan.py, which fails the test on any count f
 from __future__ import annotations
 
 import io
+import json
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -28,6 +29,7 @@ from soteria.outputs import pack as report
 from soteria.outputs.chart_files import export_chart
 from soteria.outputs.data import Analyses, store_analyses
 from soteria.outputs.export import table_to_xlsx
+from soteria.outputs.pack.document import esc
 from soteria.outputs.registry import CHARTS, DEFAULT_PACK, build
 from soteria.store import close_stores
 from tests import export_scan
@@ -218,7 +220,10 @@ def test_pack_cover_findings_are_plain_english(pack) -> None:
     text = " ".join(pack.findings)
     assert "pilot areas" in text and "**" not in text and "95% interval" in text
     assert pack.caveats[0].startswith(DEMO_LABEL)
-    assert any("Disclosure control" in c for c in pack.caveats)
+    # the disclosure rule is said once, in the method notes, not again among the caveats
+    rule = dc.DisclosureNote().rule()
+    assert not any(rule in c for c in pack.caveats)
+    assert sum(rule in text for _, text in pack.method) == 1
     # a clear finding says how much of a departure from parallel trends it survives
     clear = [f for f in pack.findings if "(clear evidence)" in f and not f.startswith("Report to file")]
     assert all("sensitivity to parallel trends" in f for f in clear)
@@ -233,7 +238,14 @@ def test_html_report_is_self_contained_with_published_tables(pack) -> None:
     assert all(not re.search(r"\bsrc\s*=", tag) for tag in re.findall(r"<script\b([^>]*)>", html))
     assert html.count('class="plotly-graph-div"') == len(DEFAULT_PACK)
     assert html.count("<table>") == len(DEFAULT_PACK) and 'data-count="true"' in html
-    assert DEMO_LABEL in html and "Headline findings" in html and "Method notes" in html
+    assert DEMO_LABEL in html and "Headline findings" in html and "method notes" in html
+    assert html.count(esc(dc.DisclosureNote().rule())) == 1
+    # each chart's title and subtitle once: in the section's heading, not again inside the figure
+    sections = html.split('<section class="chart-page"')[1:]
+    for i, (output, section) in enumerate(zip(pack.outputs, sections, strict=True), start=1):
+        assert html.count(f"{i}. {esc(output.text.title)}</h2>") == 1, output.text.title
+        assert '"title":{"text":' + json.dumps(output.text.title) not in html, output.text.title
+        assert section.count(esc(output.text.subtitle)) == 1, output.text.subtitle
     assert report.external_references('<img src="https://x/y.png">') == ['src="https://']
 
 
@@ -251,10 +263,15 @@ def test_chart_images_read_back(data) -> None:
     assert len(pages) == 1 and out.text.title in pages[0]
 
 
+@pytest.fixture(scope="module")
+def pack_pdf(pack) -> bytes:
+    return report.render(pack, "pdf")
+
+
 @browser_test
-def test_report_pack_pdf_has_cover_chart_pages_and_appendix(pack) -> None:
-    pages = pdf_text(report.render(pack, "pdf"))
-    cover = pages[0]
+def test_report_pack_pdf_has_cover_chart_pages_and_appendix(pack, pack_pdf) -> None:
+    pages = pdf_text(pack_pdf)
+    cover = " ".join(pages[0].split())
     assert pack.title in cover and "Headline findings" in cover and "Caveats" in cover
     assert DEMO_LABEL in cover and pack.provenance.data_version in cover
     charts_at = [i for i, p in enumerate(pages) if re.search(rf"Chart \d of {len(DEFAULT_PACK)}\.", p)]
@@ -262,8 +279,59 @@ def test_report_pack_pdf_has_cover_chart_pages_and_appendix(pack) -> None:
     assert charts_at == list(range(charts_at[0], charts_at[0] + len(DEFAULT_PACK)))
     for i, output in zip(charts_at, pack.outputs, strict=True):
         page = " ".join(pages[i].split())
-        assert output.text.title.split(":")[0] in page and "Disclosure control" in page
-    assert "Appendix: method notes" in pages[charts_at[-1] + 1]
+        assert output.text.title.split(":")[0] in page and output.table.note.summary() in page
+    method = " ".join(pages[charts_at[-1] + 1].split())
+    assert "Appendix: method notes" in method
+    # the disclosure rule once in the whole document, in the method notes
+    everything = " ".join(" ".join(pages).split())
+    assert everything.count(" ".join(dc.DisclosureNote().rule().split()[:12])) == 1
+    assert "Appendix: data tables" in everything
+
+
+@browser_test
+def test_report_pack_pdf_pages_are_all_one_orientation(pack_pdf) -> None:
+    from pypdf import PdfReader
+
+    sizes = {
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+        for p in PdfReader(io.BytesIO(pack_pdf)).pages
+    }
+    assert sizes == {(842, 595)}, sizes  # A4 landscape, every page
+
+
+@browser_test
+def test_report_pack_pdf_passes_the_pdf_ua_check(pack, pack_pdf, tmp_path: Path) -> None:
+    """The pdfua checker's PDF/UA-1 rules, plus what it cannot read here, read from the structure tree:
+    language, title shown, every chart a figure whose alternative text is its summary, tables with
+    scoped header cells, no empty heading (pdfua's own heading rule stumbles on WeasyPrint's arrays)."""
+    import pikepdf
+    from pdfua.validator import Validator
+
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pack_pdf)
+    result = Validator().validate(str(path))
+    findings = [(o.rule_id, f.message) for o in result.outcomes for f in o.findings]
+    assert findings == []
+    skipped = {o.rule_id for o in result.outcomes if o.skipped_reason}
+    assert skipped <= {"UA-14-001"}, skipped
+
+    from soteria.outputs.pack import tagging
+
+    with pikepdf.open(path) as doc:
+        assert str(doc.Root.Lang) == "en-GB" and bool(doc.Root.MarkInfo.Marked)
+        assert bool(doc.Root.ViewerPreferences.DisplayDocTitle)
+        with doc.open_metadata() as meta:
+            assert meta["dc:title"] == pack.title and meta["pdfuaid:part"] == "1"
+        found = list(tagging.elements(doc.Root.StructTreeRoot))
+        roles = [str(e.S) for e, _ in found]
+        alts = [str(e.Alt) for e, _ in found if str(e.S) == "/Figure"]
+        assert alts == [o.summary for o in pack.outputs]
+        # a table running onto a second page is tagged as a second /Table part by WeasyPrint
+        assert roles.count("/Table") >= len(pack.outputs) and "/H1" in roles
+        headers = [e for e, _ in found if str(e.S) == "/TH"]
+        assert headers and all(str(tagging._table_attributes(e).Scope) == "/Column" for e in headers)
+        headings = [e for e, _ in found if str(e.S) in ("/H1", "/H2", "/H3")]
+        assert all(list(tagging.elements(h)) for h in headings), "an empty heading"
 
 
 @browser_test
@@ -276,7 +344,9 @@ def test_report_pack_pptx_has_one_slide_per_chart_with_notes(pack) -> None:
     slides = list(deck.slides)
     assert len(slides) == 2 + len(DEFAULT_PACK) + 2
     assert slides[0].shapes.title.text == pack.title
+    assert all(slide.shapes.title is not None and slide.shapes.title.text for slide in slides)
     for slide, output in zip(slides[2 : 2 + len(DEFAULT_PACK)], pack.outputs, strict=True):
+        assert slide.shapes.title.text == output.text.title
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == 1
         assert pictures[0]._element.nvPicPr.cNvPr.get("descr") == output.summary
@@ -400,9 +470,17 @@ def test_cli_exports_an_image_and_a_pdf_report(cli_db, tmp_path: Path) -> None:
     assert sum(bool(re.search(r"Chart \d of 2\.", p)) for p in pages) == 2
 
 
-def test_pack_file_names(pack) -> None:
+def test_pack_file_names_state_the_period_its_charts_cover(data, pack) -> None:
+    # the default pack holds case charts (cases reported up to 10 July 2023) and quarterly ones
     assert pack.file_name("pdf") == "soteria_report_cps-area_2019-01_2023-07.pdf"
+    ends = {o.file_name("xlsx").rsplit("_", 1)[1] for o in pack.outputs}
+    assert "2023-07.xlsx" in ends and pack.file_name("xlsx").endswith(max(ends))
     assert date(2019, 1, 1) == pack.sel.start
+    quarterly = report.build_pack(
+        data, SEL, ["referrals_pilot_vs_control", "charge_rate_pilot_vs_control"], []
+    )
+    assert quarterly.file_name("pdf") == "soteria_report_cps-area_2019-01_2023-06.pdf"
+    assert all(o.file_name("csv").endswith("_2019-01_2023-06.csv") for o in quarterly.outputs)
 
 
 def test_data_exports_carry_the_release_schedule_and_any_notice(data) -> None:

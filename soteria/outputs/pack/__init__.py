@@ -1,20 +1,20 @@
 """The report pack: chosen charts and headline findings as one PDF, one PowerPoint deck or one
 self-contained HTML report (pure: no streamlit).
 
-- PDF: a cover page (headline findings in plain English, caveats, data version), one chart per page
-  (the vector chart from the export server, with its summary and data notes underneath) and an appendix
-  of method notes. Text pages are drawn with reportlab; each chart's own PDF page is placed on its page
-  with pypdf, so the chart stays vector.
-- PowerPoint: a title slide, a findings slide, one chart per slide (print-resolution PNG, the summary as
-  alternative text and in the speaker notes) and a method slide.
-- HTML: one file with plotly.js inlined, interactive charts, each chart's data table after disclosure
-  control, and no reference to anything outside the file.
+- HTML and PDF are one document (`document.py`): a cover (headline findings in plain English, caveats,
+  data version), a section per chart (title, subtitle, chart, summary, source, notes, data table) and
+  the method notes, where the disclosure rule is said once.
+- HTML: plotly.js inlined, interactive charts, nothing fetched from outside the file.
+- PDF: tagged PDF/UA-1 from WeasyPrint on A4 landscape pages, each chart a vector SVG with its summary
+  as alternative text, the data tables as tagged tables in an appendix.
+- PowerPoint: a title slide, a findings slide, one titled slide per chart (print-resolution PNG, the
+  summary as alternative text and in the speaker notes), caveats and method slides.
 Every chart and table comes from `soteria.outputs.registry.build`, after disclosure control."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from soteria.outputs import chart_files
@@ -44,7 +44,7 @@ __all__ = [
 
 def render(pack: Pack, fmt: str) -> bytes:
     """The pack in one format (each file goes past `chart_files.EXPORT_OBSERVERS`)."""
-    writers = {"pdf": to_pdf, "pptx": to_pptx, "html": to_html}
+    writers: dict[str, Callable[[Pack], bytes]] = {"pdf": to_pdf, "pptx": to_pptx, "html": to_html}
     if fmt not in writers:
         raise ValueError(f"format must be one of {', '.join(PACK_FORMATS)}, not {fmt!r}")
     return chart_files.observe(pack.file_name(fmt), writers[fmt](pack))

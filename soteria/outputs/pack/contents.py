@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from soteria import disclosure as dc
 from soteria.analysis import compare
@@ -88,9 +88,16 @@ class Pack:
     method: tuple[tuple[str, str], ...]
     created: datetime
 
+    def span(self) -> tuple[date, date]:
+        """The period the pack's charts cover: from the earliest chart's start to the latest's end (a
+        chart of quarterly figures ends with its last quarter, not the window's end)."""
+        spans = [o.span or (o.sel.start, o.sel.end) for o in self.outputs] or [(self.sel.start, self.sel.end)]
+        return min(s for s, _ in spans), max(e for _, e in spans)
+
     def file_name(self, ext: str) -> str:
         grain = self.sel.grain.replace("_", "-")
-        return f"soteria_report_{grain}_{self.sel.start:%Y-%m}_{self.sel.end:%Y-%m}.{ext}"
+        start, end = self.span()
+        return f"soteria_report_{grain}_{start:%Y-%m}_{end:%Y-%m}.{ext}"
 
 
 def data_line(pack: Pack) -> str:

@@ -107,7 +107,6 @@ def build_pack(
     caveats = list(CAVEATS)
     if prov.synthetic:
         caveats.insert(0, f"{DEMO_LABEL}: every figure in this pack is made up for demonstration.")
-    caveats.append(dc.DisclosureNote().rule())
     return Pack(
         title=f"{TITLE}: report pack",
         subtitle=sel.describe(data.area_names(), index=False),

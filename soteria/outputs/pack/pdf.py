@@ -1,165 +1,83 @@
-"""The pack as one PDF: a cover with the findings, one chart per page with its summary, method notes."""
+"""The pack as one tagged PDF (PDF/UA-1): the pack's HTML document (`document.py`) laid out by
+WeasyPrint on A4 landscape pages, each chart a vector SVG image whose alternative text is its summary.
+
+WeasyPrint writes the structure tree from the HTML (headings, paragraphs, lists, figures with /Alt,
+tables with header cells), the language, the title shown as the window title, and the PDF/UA
+identifier; `tagging.scope_header_cells` then gives each header cell its /Scope, which WeasyPrint
+does not write."""
 
 from __future__ import annotations
 
+import base64
 import html
-import io
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from soteria.domain import DEMO_LABEL
-from soteria.evaluation.text.words import plain
+from soteria.charts import style as cs
 from soteria.outputs.chart_output import ChartOutput
-from soteria.outputs.pack.contents import TITLE, Pack, data_line
+from soteria.outputs.pack import document, tagging
+from soteria.outputs.pack.contents import Pack
 
-_FONT_FILES = {
-    "Sans": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    "Sans-Bold": "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
-}
+# One orientation for every page: A4 landscape. Sizes in CSS pixels (96 per inch).
+CHART_WIDTH_PX = 1100
+TALL_CHART_WIDTH_PX, TALL_CHART_HEIGHT_PX = 1500, 1000  # small multiples, spread across the page
 
+_CSS = """
+@page{size:A4 landscape;margin:12mm 14mm 14mm 14mm;
+@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:8pt;color:#444}}
+body{font-family:'Liberation Sans',Arial,Helvetica,sans-serif;color:#111;font-size:10pt;line-height:1.35}
+h1{font-size:21pt;margin:0 0 2mm} h2{font-size:14pt;margin:4mm 0 1mm} h3{font-size:11pt;margin:3mm 0 1mm}
+.sub{color:#333;margin:0 0 2mm} .banner{color:#8a1c00;font-weight:bold} .small,.note,.source{font-size:8.5pt}
+ul{margin:1mm 0 2mm;padding-left:6mm} li{margin:0 0 1mm}
+.chart-page{break-before:page} .appendix{break-before:page} .chart-page h2{margin-top:0}
+figure{margin:0} figure img{display:block;width:100%;max-height:112mm;object-fit:contain}
+figure.tall img{max-height:130mm}
+.summary{margin:2mm 0 1mm}
+table{border-collapse:collapse;font-size:8pt;margin-top:4mm} caption{text-align:left;font-weight:bold;
+padding-bottom:1mm} th,td{border:0.5pt solid #999;padding:0.6mm 1.5mm;text-align:right}
+th{background:#eee} td.text{text-align:left} thead{display:table-header-group} tr{break-inside:avoid}
+"""
 
-def _fonts() -> tuple[str, str]:
-    """A Unicode TrueType pair when the system has Liberation Sans, else the PDF core Helvetica."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if all(Path(p).exists() for p in _FONT_FILES.values()):
-        for name, path in _FONT_FILES.items():
-            if name not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(name, path))
-        return "Sans", "Sans-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
-def _styles() -> dict[str, Any]:
-    from reportlab.lib.styles import ParagraphStyle
-
-    regular, bold = _fonts()
-    return {
-        "title": ParagraphStyle("title", fontName=bold, fontSize=22, leading=27, spaceAfter=6),
-        "subtitle": ParagraphStyle(
-            "subtitle", fontName=regular, fontSize=11, leading=14, textColor="#444444", spaceAfter=10
-        ),
-        "h2": ParagraphStyle("h2", fontName=bold, fontSize=14, leading=18, spaceBefore=8, spaceAfter=4),
-        "body": ParagraphStyle("body", fontName=regular, fontSize=10.5, leading=14, spaceAfter=4),
-        "bullet": ParagraphStyle(
-            "bullet", fontName=regular, fontSize=10.5, leading=14, leftIndent=14, bulletIndent=2, spaceAfter=3
-        ),
-        "small_bullet": ParagraphStyle(
-            "small_bullet",
-            fontName=regular,
-            fontSize=9.5,
-            leading=12,
-            leftIndent=14,
-            bulletIndent=2,
-            spaceAfter=2,
-        ),
-        "banner": ParagraphStyle(
-            "banner", fontName=bold, fontSize=12, leading=15, textColor="#8A1C00", spaceAfter=8
-        ),
-        "small": ParagraphStyle("small", fontName=regular, fontSize=8.5, leading=11, textColor="#333333"),
-    }
+Render = Callable[[Any, str], bytes]
 
 
-def _p(text: str) -> str:
-    return html.escape(plain(text))
-
-
-def _text_pages(blocks: list[tuple[str, str]], page_size: tuple[float, float], margin: float) -> bytes:
-    """Flowing text pages: blocks of (style, text); style 'bullet' gets a bullet."""
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-
-    st = _styles()
-    story: list[Any] = []
-    for style, text in blocks:
-        if style == "space":
-            story.append(Spacer(1, 8))
-        elif style in ("bullet", "small_bullet"):
-            story.append(Paragraph(_p(text), st[style], bulletText="\u2022"))
-        else:
-            story.append(Paragraph(_p(text), st[style]))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=page_size,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin,
-        title=TITLE,
-        author="Soteria dashboard",
-    )
-    doc.build(story)
-    return buffer.getvalue()
-
-
-# A4 at 96 CSS pixels per inch: kaleido prints a figure of this size at scale 1 on an A4 PDF page.
-A4_LANDSCAPE_PX, A4_PORTRAIT_PX = (1123, 794), (794, 1123)
-
-
-def page_figure(output: ChartOutput, number: int, total: int) -> Any:
-    """The chart as a whole A4 page: title, subtitle, chart, then its summary, source and notes.
-
-    Charts drawn taller than wide (small multiples) get a portrait page, the others landscape."""
-    import textwrap
-
-    import plotly.graph_objects as go
-
-    from soteria.charts import style as cs
-
+def chart_figure(output: ChartOutput) -> Any:
+    """The chart as the PDF draws it: no title (the page's heading says it), landscape proportions; a
+    tall chart (small multiples) spread wider so its panels fill a landscape page."""
+    figure = cs.without_titles(output.figure)
     natural = int(output.figure.layout.height or 620)
-    width, height = A4_PORTRAIT_PX if natural > 900 else A4_LANDSCAPE_PX
-    chars = int(cs.WRAP_CHARS * width / 1100)
-    fig = go.Figure(output.figure)
-    cs.set_titles(fig, output.text.title, output.text.subtitle, width)
-    lines = textwrap.wrap(f"Chart {number} of {total}. {plain(output.summary)}", chars)
-    lines[0] = f"<b>{lines[0]}</b>" if lines else ""
-    if output.synthetic:
-        lines.append(f"<b>{DEMO_LABEL}</b>")
-    lines += textwrap.wrap(output.text.source, chars)
-    for note in output.text.notes:
-        lines += textwrap.wrap(f"Note: {note}", chars)
-    lines += textwrap.wrap(f"Data: {output.file_name('xlsx')}. {output.table.note.summary()}", chars)
-    cs.add_export_block(fig, lines)
-    if width < natural or width < 1100:  # a narrower page wraps the legend onto more rows: make room
-        fig.update_layout(margin_t=int(fig.layout.margin.t or 0) + 40)
-    fig.update_layout(width=width, height=height)
-    return fig
+    if natural > 900:
+        figure.update_layout(width=TALL_CHART_WIDTH_PX, height=TALL_CHART_HEIGHT_PX)
+    else:
+        figure.update_layout(width=CHART_WIDTH_PX, height=natural - cs.TITLE_BLOCK_PX)
+    return figure
 
 
-def to_pdf(pack: Pack, render: Callable[[Any, str], bytes] | None = None) -> bytes:
-    """The pack as one PDF: cover, one chart per A4 page (vector, with its summary and notes), appendix.
+def _image(render: Render) -> document.ChartHtml:
+    def chart(i: int, output: ChartOutput) -> str:
+        figure = chart_figure(output)
+        svg = base64.b64encode(render(figure, "svg")).decode("ascii")
+        tall = ' class="tall"' if figure.layout.width == TALL_CHART_WIDTH_PX else ""
+        return (
+            f'<figure{tall}><img src="data:image/svg+xml;base64,{svg}" '
+            f'alt="{html.escape(output.summary)}"></figure>'
+        )
 
-    Each chart page is the export server's own PDF of `page_figure`, so pages are only put together,
-    never redrawn."""
-    from pypdf import PdfReader, PdfWriter
-    from reportlab.lib.pagesizes import A4, landscape
+    return chart
+
+
+# The data tables in the PDF: enough rows to read, the Excel file has them all.
+PDF_TABLE_ROWS = 40
+
+
+def to_pdf(pack: Pack, render: Render | None = None) -> bytes:
+    """The pack as one tagged PDF: cover with the findings, a page per chart (vector, with its summary,
+    source and notes), the method notes, then each chart's data table."""
+    from weasyprint import HTML
 
     from soteria.outputs import export
 
     render = render or (lambda fig, fmt: export.figure_to_image(fig, fmt, scale=1))  # type: ignore[arg-type]
-    page = landscape(A4)
-    margin = 36.0
-    cover: list[tuple[str, str]] = [("title", pack.title), ("subtitle", pack.subtitle)]
-    if pack.provenance.synthetic:
-        cover.append(("banner", DEMO_LABEL))
-    cover += [("h2", "Headline findings")] + [("bullet", f) for f in pack.findings]
-    cover += [("h2", "Caveats")] + [("small_bullet", c) for c in pack.caveats]
-    cover += [("h2", "Data"), ("body", data_line(pack))]
-    appendix: list[tuple[str, str]] = [("title", "Appendix: method notes")]
-    for heading, text in pack.method:
-        appendix += [("h2", heading), ("body", text)]
-    appendix += [
-        ("h2", "Charts and their data"),
-        *[("bullet", f"{o.text.title}: {o.table.note.text()}") for o in pack.outputs],
-    ]
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(_text_pages(cover, page, margin))))
-    for i, output in enumerate(pack.outputs, start=1):
-        writer.append(PdfReader(io.BytesIO(render(page_figure(output, i, len(pack.outputs)), "pdf"))))
-    writer.append(PdfReader(io.BytesIO(_text_pages(appendix, page, margin))))
-    writer.add_metadata({"/Title": pack.title, "/Subject": pack.subtitle, "/Creator": "Soteria dashboard"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    page = document.document(pack, _image(render), css=_CSS, table_limit=PDF_TABLE_ROWS, folded_tables=False)
+    pdf = HTML(string=page).write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True)
+    return tagging.scope_header_cells(pdf or b"")
