@@ -55,7 +55,7 @@ def answer(o: OutcomeResult) -> Answer:
         o.outcome,
         text.WORDS[o.verdict],
         colour,
-        f"{_subject(o)}: {claim} ({text.interval(h, o.unit)}).",
+        f"{_subject(o)}: {claim} ({text.interval(h, o.unit)}). {text.cases_sentence(o)}".rstrip(),
     )
 
 

@@ -68,6 +68,21 @@ class OutcomeResult:
         m = float(rel.diagnostics["treated_post_mean"])
         return 100 * additive / (m - additive) if additive < m else math.inf
 
+    def in_cases(self, effect: float) -> float | None:
+        """An effect in the headline's units as cases a quarter across the pilot areas after their start
+        (`info['per_quarter']`: referrals, charging decisions or cases reported there a quarter).
+
+        Referrals: the effect r is relative to what would have been, so of the referrals seen, the share
+        r / (1 + r) is the pilot's (exact under the proportional effect the interval assumes). Rates and
+        shares in points: points / 100 of the decisions or of the cases reported."""
+        base = self.info.get("per_quarter")
+        if base is None or math.isnan(effect):
+            return None
+        if self.outcome == "referrals":
+            r = effect / 100
+            return float(base) if math.isinf(r) and r > 0 else base * r / (1 + r) if r > -1 else -math.inf
+        return base * effect / 100
+
     @property
     def assumptions_hold(self) -> bool:
         return all(c.ok is not False for c in self.checks)
@@ -105,6 +120,12 @@ class OutcomeResult:
                 "estimate": self.in_headline_units(ev.sensitivity.estimate),
             },
             "secondary": {k: v.to_dict() for k, v in self.secondary.items()},
+            # the effect as cases a quarter across the pilot areas (None without a base)
+            "in_cases_a_quarter": {
+                "estimate": self.in_cases(h.estimate),
+                "lower": self.in_cases(h.lower),
+                "upper": self.in_cases(h.upper),
+            },
         }
         if self.synth:
             out["synthetic_control"] = [

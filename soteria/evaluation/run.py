@@ -93,6 +93,17 @@ def _panel_info(panel: Panel) -> dict[str, Any]:
     }
 
 
+def per_quarter(panel: Panel, outcome: str) -> float | None:
+    """What the pilot areas saw a quarter after their start: referrals, or charging decisions for the
+    charge rate (the base that turns an effect into cases: `OutcomeResult.in_cases`)."""
+    column = "referrals_count" if outcome == "referrals" else "charging_decisions"
+    treated = panel.frame.filter(pl.col("role") == "pilot", pl.col("time") >= pl.col("first_treat"))
+    periods = treated["time"].n_unique()
+    if not periods or column not in treated.columns:
+        return None
+    return float(treated[column].sum()) / periods * (3 / panel.months)
+
+
 def _metric_outcome(
     values: pl.DataFrame, register: pl.DataFrame, sel: Selection, control: str, outcome: str, synth: bool
 ) -> tuple[OutcomeResult, Panel]:
@@ -123,10 +134,23 @@ def _metric_outcome(
     return (
         OutcomeResult(
             outcome, label, UNITS[outcome], headline, ev, checks, verdict(headline, checks),
-            _panel_info(panel), syn, syn_checks, synth_did=sdid,
+            _panel_info(panel) | {"per_quarter": per_quarter(panel, outcome)}, syn, syn_checks,
+            synth_did=sdid,
         ),
         panel,
     )  # fmt: skip
+
+
+def reported_per_quarter(tte: pl.DataFrame) -> float | None:
+    """Cases reported a quarter in the pilot areas after their start (each area over the days from its
+    first to its last report after the start), summed over the areas."""
+    after = tte.filter(pl.col("arm") == "pilot", pl.col("period") == "after")
+    if after.is_empty():
+        return None
+    rates = after.group_by("area_code").agg(
+        rate=pl.len() / ((pl.col("reported_on").max() - pl.col("reported_on").min()).dt.total_days() + 1)
+    )
+    return float(rates["rate"].sum()) * 365.25 / 4
 
 
 def _report_to_file(
@@ -165,6 +189,7 @@ def _report_to_file(
         "cases": tte.height,
         "left_out": left_out,
         "horizon_days": HORIZON_DAYS,
+        "per_quarter": reported_per_quarter(tte),
     }
     result = OutcomeResult(
         "report_to_file",

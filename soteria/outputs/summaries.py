@@ -60,8 +60,9 @@ def effect_card(o: OutcomeResult) -> Card:
     sentence = (
         f"**{word}** (randomisation {evaluation_text.p_is(h.p_value)}). "
         + evaluation_text.headline_sentence(o).split(" (")[0]
-        + "."
-    )
+        + ". "
+        + evaluation_text.cases_sentence(o)
+    ).rstrip()
     return Card(
         CARD_LABELS[o.outcome],
         evaluation_text.value(h.estimate, o.unit),

@@ -8,15 +8,19 @@ import polars as pl
 
 from soteria.engine.results import Estimate
 from soteria.evaluation import answer
-from soteria.evaluation.outcome import Check
+from soteria.evaluation.outcome import Check, OutcomeResult
 
 HOLD = (Check("controls", True, "enough controls"),)
 
 
-def outcome(name: str, estimate: float, lower: float, upper: float, verdict: str, checks=HOLD):
+def outcome(name: str, estimate: float, lower: float, upper: float, verdict: str, checks=HOLD, base=None):
+    """A stand-in outcome; `base` (cases a quarter in the pilot areas) lets it say the effect in cases."""
     unit = "percent" if name == "referrals" else "points"
     est = Estimate(estimate, lower, upper, 0.01, "randomisation")
-    return SimpleNamespace(outcome=name, unit=unit, headline=est, verdict=verdict, checks=checks)
+    info = {"per_quarter": base, "n_pilot": 5}
+    fake = SimpleNamespace(outcome=name, unit=unit, headline=est, verdict=verdict, checks=checks, info=info)
+    fake.in_cases = lambda effect: OutcomeResult.in_cases(fake, effect)  # type: ignore[arg-type]
+    return fake
 
 
 def test_clear_evidence_in_the_intended_direction_is_green_and_says_how_much():
@@ -25,6 +29,20 @@ def test_clear_evidence_in_the_intended_direction_is_green_and_says_how_much():
     assert a.sentence == (
         "Police referrals to the CPS: 22% higher than the control areas predict (95% interval 5% to 50%)."
     )
+
+
+def test_the_answer_says_the_effect_in_cases_with_its_interval():
+    # 25% more than would have been, of 600 referrals a quarter seen: 600 * 0.25 / 1.25 = 120 more;
+    # 5% -> 29 (28.6), 50% -> 200
+    a = answer.answer(outcome("referrals", 25.0, 5.0, 50.0, "clear", base=600.0))
+    assert a.sentence.endswith(
+        "That is about 120 more referrals a quarter across the 5 pilot areas "
+        "(95% interval 29 more to 200 more)."
+    )
+    # 2 points of 300 decisions = 6 more charges; -1 point = 3 fewer
+    rate = answer.answer(outcome("charge_rate", 2.0, -1.0, 5.0, "none", base=300.0))
+    assert "about 6 more charges a quarter, of the 300 charging decisions" in rate.sentence
+    assert rate.sentence.endswith("(95% interval 3 fewer to 15 more).")
 
 
 def test_clear_evidence_against_the_intended_direction_is_red():

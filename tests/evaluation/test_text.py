@@ -332,3 +332,47 @@ def test_synthetic_did_beside_synthetic_control_in_headline_units(runs: dict[str
     if e.diagnostics["n_controls"] <= e.diagnostics["n_pilots"]:  # 5 clean controls at CPS Area grain
         assert math.isnan(e.lower) and "more control areas" in said
     assert o.to_dict()["synthetic_did"]["unit"] == "percent"
+
+
+# ---- the effect in cases ---------------------------------------------------------------------------
+
+
+def test_per_quarter_counts_what_the_pilot_areas_saw_after_their_start() -> None:
+    """Hand-built monthly panel: two pilot areas from month 2 (one of them from month 3), one control."""
+    from soteria.evaluation.panels import Panel
+    from soteria.evaluation.run import per_quarter
+
+    frame = pl.DataFrame(
+        {
+            "unit": ["A"] * 4 + ["B"] * 4 + ["C"] * 4,
+            "time": [0, 1, 2, 3] * 3,
+            "referrals_count": [10.0, 10, 12, 14, 20, 20, 20, 30, 99, 99, 99, 99],
+            "first_treat": [2] * 4 + [3] * 4 + [0] * 4,
+            "role": ["pilot"] * 8 + ["control"] * 4,
+        }
+    )
+    # treated cells: A at months 2 and 3 (12 + 14), B at month 3 (30): 56 referrals over 2 months
+    assert per_quarter(Panel(frame, ("referrals",), 1, (2, 3), {}), "referrals") == pytest.approx(56 / 2 * 3)
+    quarterly = frame.rename({"referrals_count": "charging_decisions"})
+    assert per_quarter(Panel(quarterly, ("charge_rate",), 3, (2, 3), {}), "charge_rate") == pytest.approx(28)
+
+
+def test_the_effect_in_cases_follows_from_the_headline_and_the_base(runs) -> None:
+    result = runs["default"]
+    referrals = result.outcomes["referrals"]
+    base, r = referrals.info["per_quarter"], referrals.headline.estimate / 100
+    assert base > 0 and referrals.in_cases(referrals.headline.estimate) == pytest.approx(base * r / (1 + r))
+    # 25% more than would have been: a fifth of what was seen is the pilot's
+    assert referrals.in_cases(25.0) == pytest.approx(base / 5)
+    rate = result.outcomes["charge_rate"]
+    assert rate.in_cases(2.0) == pytest.approx(rate.info["per_quarter"] * 0.02)
+    for o in result.outcomes.values():
+        sentence = text.cases_sentence(o)
+        assert (
+            sentence.startswith("That is about ") and "a quarter" in sentence and "95% interval" in sentence
+        )
+        assert sentence in text.headline_sentence(o)
+    words = text.cases_sentence(replace(rate, headline=est(-2.0, -4.0, 1.0)))
+    n = rate.info["per_quarter"]
+    assert f"about {float(f'{0.02 * n:.2g}'):,.0f} fewer charges a quarter" in words
+    assert words.endswith("more).") and "fewer to" in words

@@ -13,7 +13,9 @@ HOLD = (Check("controls", True, "enough controls"),)
 
 def outcome(verdict: str, checks=HOLD):  # noqa: ANN001, ANN201
     est = Estimate(22.0, 5.0, 50.0, 0.01, "randomisation")
-    return SimpleNamespace(outcome="referrals", unit="percent", headline=est, verdict=verdict, checks=checks)
+    fake = SimpleNamespace(outcome="referrals", unit="percent", headline=est, verdict=verdict, checks=checks)
+    fake.in_cases = lambda effect: None  # no base to say it in cases
+    return fake
 
 
 def test_a_card_reads_label_figure_with_interval_then_the_sentence():

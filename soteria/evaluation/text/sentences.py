@@ -4,6 +4,8 @@ secondary estimate.
 
 from __future__ import annotations
 
+import math
+
 from soteria.evaluation.outcome import OutcomeResult
 from soteria.evaluation.text.words import inference, interval, number, p_is, size_words, value
 
@@ -39,7 +41,42 @@ def headline_sentence(o: OutcomeResult) -> str:
     else:
         more = "higher" if h.estimate > 0 else "lower"
         change = f"{size_words(h.estimate, o.unit)} {more} than the control areas predict"
-    return f"After the pilot began, {SUBJECT[o.outcome]} {change} ({interval(h, o.unit)}; {inference(h)})."
+    sentence = (
+        f"After the pilot began, {SUBJECT[o.outcome]} {change} ({interval(h, o.unit)}; {inference(h)})."
+    )
+    return f"{sentence} {cases_sentence(o)}".rstrip()
+
+
+def _about(x: float) -> str:
+    """A count to two significant figures, the way it is said: '140 more', '30 fewer', 'none'."""
+    if math.isinf(x):
+        return "unbounded"
+    if x == 0:
+        return "none"
+    way = "more" if x > 0 else "fewer"
+    return f"{float(f'{abs(x):.2g}'):,.0f} {way}" if abs(x) >= 0.5 else f"under 1 {way}"
+
+
+IN_CASES = {
+    "referrals": "referrals a quarter across the {areas} pilot areas",
+    "charge_rate": "charges a quarter, of the {base} charging decisions a quarter in the pilot areas",
+    "report_to_file": "of the {base} cases reported a quarter in the pilot areas with a file at the CPS "
+    "within a year",
+}
+
+
+def cases_sentence(o: OutcomeResult) -> str:
+    """The effect in cases a quarter with its interval: 'That is about 140 more referrals a quarter
+    across the 5 pilot areas (95% interval 20 more to 260 more).' Empty when there is no base."""
+    h = o.headline
+    point, lower, upper = (o.in_cases(v) for v in (h.estimate, h.lower, h.upper))
+    if point is None or lower is None or upper is None:
+        return ""
+    base = float(o.info["per_quarter"])
+    what = IN_CASES[o.outcome].format(areas=o.info.get("n_pilot", ""), base=f"{float(f'{base:.2g}'):,.0f}")
+    said = f"about {_about(point)}" if point else "no more and no fewer"
+    level = f"{(1 - h.alpha):.0%}"
+    return f"That is {said} {what} ({level} interval {_about(lower)} to {_about(upper)})."
 
 
 def verdict_sentence(o: OutcomeResult) -> str:
