@@ -203,7 +203,10 @@ def chart(result: EvaluationResult, chart_id: str) -> ChartSpec:
             notes=(
                 "Each outcome on its own scale: referrals in per cent of what the control areas predict, "
                 "the charge rate and the share filed within a year in percentage points. An interval that "
-                "crosses the zero line is consistent with no effect. Intervals by randomisation inference.",
+                "crosses the zero line is consistent with no effect. Intervals by randomisation inference. "
+                "The pale bar, where drawn, is the sensitivity range: the robust 95% interval if the gap "
+                "between pilot and control trends could change after the start as much as its largest "
+                "change before (Rambachan and Roth, M = 1).",
             ),
         )
         return ChartSpec(effects_chart(frame, t), frame, "pilot_effects", effects_summary(result), t)

@@ -7,7 +7,8 @@ import math
 
 import polars as pl
 
-from soteria.evaluation.outcome import EvaluationResult
+from soteria.evaluation.outcome import EvaluationResult, OutcomeResult
+from soteria.evaluation.text.sensitivity import sensitivity_frame
 from soteria.evaluation.text.sentences import SHORT
 from soteria.evaluation.text.words import interval, value
 
@@ -30,13 +31,25 @@ def effects_frame(result: EvaluationResult) -> pl.DataFrame:
         ):
             continue
         h = o.headline
-        rows.append((LABELS[key], o.unit, h.estimate, h.lower, h.upper, o.verdict != "fails"))
+        robust = robust_interval(o)
+        rows.append((LABELS[key], o.unit, h.estimate, h.lower, h.upper, *robust, o.verdict != "fails"))
     return pl.DataFrame(
         rows,
         schema={"outcome": pl.String, "unit": pl.String, "estimate": pl.Float64, "lower": pl.Float64,
-                "upper": pl.Float64, "finding": pl.Boolean},
+                "upper": pl.Float64, "robust_lower": pl.Float64, "robust_upper": pl.Float64,
+                "finding": pl.Boolean},
         orient="row",
     )  # fmt: skip
+
+
+def robust_interval(o: OutcomeResult) -> tuple[float | None, float | None]:
+    """The sensitivity range drawn on the effect chart: the robust 95% interval if trends could differ
+    after the start as much as the largest change before it (M = 1), where the evaluation gives one and
+    it is bounded."""
+    f = sensitivity_frame(o).filter(pl.col("mbar") == 1.0) if o.evaluation.sensitivity else pl.DataFrame()
+    if not f.height or not all(math.isfinite(v) for v in (f["lower"][0], f["upper"][0])):
+        return None, None
+    return float(f["lower"][0]), float(f["upper"][0])
 
 
 def effects_summary(result: EvaluationResult) -> str:
