@@ -40,22 +40,22 @@ ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text)
 st.markdown(f"**Trends before the start.** {text.pretrend_sentence(o)}")
 if o.evaluation.sensitivity is not None:
     st.markdown(f"**If trends were not parallel.** {text.sensitivity_sentence(o)}")
-    st.dataframe(text.sensitivity_table(o), hide_index=True)
+    ui.text_table(text.sensitivity_table(o))
 st.markdown("**The staggered estimate beside the naive one** (plain two-way fixed effects):")
-st.dataframe(text.comparison_table(o), hide_index=True)
+ui.text_table(text.comparison_table(o))
 
 st.subheader("Synthetic control, pilot area by pilot area")
 if o.synth:
     st.markdown(text.synth_overview(o))
     if o.synth_did is not None:
         st.markdown(text.synth_did_sentence(o))
-    st.dataframe(text.synth_table(o, names), hide_index=True)
+    ui.text_table(text.synth_table(o, names))
     treated = [r.treated for r in o.synth]
     code: str = st.selectbox("Pilot area", treated, format_func=lambda k: names[k]) or treated[0]
     spec = ui.evaluation_chart(sel, control, f"synthetic/{outcome}/{code}")
     ui.chart_block(spec.fig, spec.table, spec.name, sel, spec.summary, spec.text)
     st.markdown("**Donor weights** (areas making up the synthetic control)")
-    st.dataframe(text.weights_table(text.synth_for(o, code), names), hide_index=True)
+    ui.text_table(text.weights_table(text.synth_for(o, code), names))
 else:
     st.info("No synthetic control: it needs at least two control areas not treated inside the window.")
 
@@ -73,4 +73,4 @@ st.markdown("\n".join(f"- {s}" for s in text.logrank_sentences(o)))
 with st.expander("Methods: assumptions and what would break them", expanded=True):
     st.markdown(text.methods_markdown(result))
 with st.expander("Which areas take part"):
-    st.dataframe(text.design_table(result), hide_index=True)
+    ui.text_table(text.design_table(result))

@@ -20,7 +20,8 @@ table = views.extracts_table(store)
 if table.is_empty():
     st.info("No extract has been loaded yet: load one on the Upload an extract page.")
     st.stop()
-st.dataframe(table, hide_index=True)
+# The SHA-256 is shown in full for the chosen extract below: in the list it would push the status off.
+ui.data_table(table, order=[c for c in table.columns if c != "SHA-256"])
 
 labels = {row["extract"]: views.extract_label(row) for row in table.iter_rows(named=True)}
 chosen: int = st.selectbox("Extract", list(labels), format_func=lambda k: labels[k]) or next(iter(labels))

@@ -1,8 +1,10 @@
 """Pilot register: which area started the pilot on which date; edit in place or upload a CSV."""
 
+import polars as pl
 import streamlit as st
 
 from soteria import ui
+from soteria.domain import GRAINS
 from soteria.ingest import register
 from soteria.ui import access as ui_access
 
@@ -14,9 +16,14 @@ ui.page_header(
 ui_access.require("change_data")  # server-side: a viewer gets a refusal, whatever route they came by
 store = ui.store()
 current = ui.register()
+shown = current.select(register.COLUMNS[:1] + ["area_name", "area_kind"] + register.COLUMNS[1:]).with_columns(
+    pl.col("area_kind").replace_strict(GRAINS, default=pl.col("area_kind"))  # read-only: for reading
+)
 edited = st.data_editor(
-    current.select(register.COLUMNS[:1] + ["area_name", "area_kind"] + register.COLUMNS[1:]),
+    shown,
     disabled=["area_code", "area_name", "area_kind"],
+    column_config=ui.column_config(shown, long_text=["source"], long_text_px=300),  # fits 1366 px
+    row_height=ui.WRAPPING_ROW_PX,
     hide_index=True,
     key="register-editor",
 )

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from soteria import ui
-from soteria.outputs.release_log import release_log
+from soteria.outputs import export
+from soteria.outputs.release_log import extract_heading, release_log
 
 ui.page_header(
     "What changed",
@@ -17,5 +18,15 @@ names = dict(store.areas().select("area_code", "area_name").iter_rows())
 log = release_log(store.changes_by_extract(), store.extract_list(), names)
 if log.is_empty():
     st.info("No data have been loaded yet.")
-else:
-    st.dataframe(log, hide_index=True, column_config={"File": st.column_config.TextColumn(width="medium")})
+    st.stop()
+# One section per load, the newest open: a load's own details once, not repeated on every row.
+for number, (_, part) in enumerate(log.group_by("Extract", maintain_order=True)):
+    with st.expander(extract_heading(part.row(0, named=True)), expanded=number == 0):
+        ui.data_table(part.select("Measure", "Area", "New", "Revised", "Unchanged", "Periods"))
+st.download_button(
+    "Download the whole log (CSV)",
+    data=export.frame_to_csv(log),
+    file_name="what_changed.csv",
+    mime="text/csv",
+    on_click="ignore",
+)

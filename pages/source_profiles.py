@@ -25,11 +25,7 @@ if table.is_empty():
         "'Crime Reference=case_ref' ...`."
     )
 else:
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={"columns (the file's → the layout's)": st.column_config.TextColumn(width="large")},
-    )
+    ui.data_table(table, long_text=["columns (the file's → the layout's)"])
     name = st.selectbox("Profile to edit or delete", table["profile"].to_list())
     profile = source_profiles.load_profile(store, name)
     if profile is not None:
@@ -73,4 +69,4 @@ else:
 if "profile_deleted" in st.session_state:
     st.success(f"Deleted the profile '{st.session_state.pop('profile_deleted')}'.")
 with st.expander("Change history"):
-    st.dataframe(store.source_profile_changes(), hide_index=True)
+    ui.data_table(store.source_profile_changes())

@@ -92,14 +92,14 @@ st.subheader("Preview")
 heading = views.preview_heading(shown)
 st.markdown("\n".join(f"- {line}" for line in heading))
 changes = views.changes_table(shown)
-st.dataframe(changes, hide_index=True)
+ui.data_table(changes)
 if shown.revisions is not None and not shown.revisions.is_empty():
     st.markdown(f"**Revised values, largest first** ({shown.large_revisions:,} by more than 50%)")
     names = dict(store.areas().select("area_code", "area_name").iter_rows())
-    st.dataframe(views.revisions_table(shown, names), hide_index=True)
+    ui.data_table(views.revisions_table(shown, names))
 if shown.changed_cases is not None and not shown.changed_cases.is_empty():
     st.markdown("**Changed cases** (the first 1,000, by case reference)")
-    st.dataframe(shown.changed_cases, hide_index=True)
+    ui.data_table(shown.changed_cases)
 if shown.already_loaded:
     st.info("This exact file has been loaded before; committing it again would change nothing.")
     st.stop()

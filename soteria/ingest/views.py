@@ -168,11 +168,11 @@ def extracts_table(store: Store) -> pl.DataFrame:
         pl.col("kind"),
         pl.col("layout").replace_strict(LAYOUT_LABELS, default=None).alias("layout"),
         pl.col("rows"),
-        pl.col("as_of").alias("as of"),
+        pl.col("as_of").cast(pl.Date).alias("as of"),
         pl.col("loaded_by").alias("loaded by"),
-        pl.col("loaded_at").dt.strftime("%Y-%m-%d %H:%M").alias("loaded at"),
+        pl.col("loaded_at").dt.truncate("1m").alias("loaded at"),
         pl.col("status"),
-        pl.format("{} by {}", pl.col("undone_at").dt.strftime("%Y-%m-%d %H:%M"), pl.col("undone_by")).alias(
+        pl.format("{} by {}", pl.col("undone_at").dt.strftime("%-d %b %Y %H:%M"), pl.col("undone_by")).alias(
             "undone"
         ),
         pl.col("sha256").alias("SHA-256"),
@@ -181,7 +181,8 @@ def extracts_table(store: Store) -> pl.DataFrame:
 
 
 def extract_label(row: dict[str, Any]) -> str:
-    return f"{row['extract']}: {row['file']} ({row['kind']}, {row['loaded at']}, {row['status']})"
+    loaded = f"{row['loaded at']:%-d %b %Y %H:%M}"
+    return f"{row['extract']}: {row['file']} ({row['kind']}, {loaded}, {row['status']})"
 
 
 def extract_summary(extract: dict[str, Any]) -> list[str]:

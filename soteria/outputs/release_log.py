@@ -73,3 +73,9 @@ def release_log(changes: pl.DataFrame, extracts: pl.DataFrame, names: dict[str, 
         )
         .alias("Periods"),
     )
+
+
+def extract_heading(row: dict[str, object]) -> str:
+    """A load's heading in the log: its number, file and time, and whether it was undone."""
+    undone = " (undone: it changes nothing that stands)" if row["Status"] == "undone" else ""
+    return f"Extract {row['Extract']}: {row['File']}, loaded {row['Loaded']}{undone}"

@@ -29,9 +29,11 @@ from soteria.ui.figures import (
 from soteria.ui.page import ACCESSIBILITY_CSS, page_header
 from soteria.ui.selection import address_choice, remember_choice, selection_sidebar
 from soteria.ui.store import store, version
+from soteria.ui.tables import WRAPPING_ROW_PX, column_config, data_table, text_table
 
 __all__ = [
     "ACCESSIBILITY_CSS",
+    "WRAPPING_ROW_PX",
     "address_choice",
     "analyses",
     "answer_markdown",
@@ -39,8 +41,10 @@ __all__ = [
     "chart",
     "chart_block",
     "chart_output",
+    "column_config",
     "control_choice",
     "data_span",
+    "data_table",
     "evaluation",
     "evaluation_chart",
     "evaluation_survival_table",
@@ -57,6 +61,7 @@ __all__ = [
     "selection_sidebar",
     "show_table",
     "store",
+    "text_table",
     "tile_map",
     "version",
 ]

@@ -11,12 +11,13 @@ import streamlit as st
 from soteria import disclosure as dc
 from soteria.charts import style as chart_style
 from soteria.outputs import chart_files, chart_output
+from soteria.ui import tables
 from soteria.ui.data import release
 
 
 def table(published_table: dc.Published) -> None:
     """A published table as people read it, with the legend of any symbol it uses."""
-    st.dataframe(published_table.display(headings=True), hide_index=True)
+    tables.table(published_table.display(headings=True))
     legend = published_table.legend()
     if legend:
         st.caption("  \n".join(legend))

@@ -11,6 +11,7 @@ import streamlit as st
 
 from soteria.outputs import export
 from soteria.ui import access as ui_access
+from soteria.ui import tables
 
 Check = Callable[[pl.DataFrame, str], tuple[pl.DataFrame, list[str]]]
 
@@ -61,4 +62,4 @@ def save_controls(
         else:
             st.info(f"Nothing to undo: the {what} has not been changed.")
     with st.expander("Change history"):
-        st.dataframe(history(), hide_index=True)
+        tables.data_table(history())

@@ -12,6 +12,7 @@ from soteria.ingest.columns import DATES, REQUIRED
 from soteria.ingest.parsed import ParsedExtract
 from soteria.store import Store
 from soteria.ui import access as ui_access
+from soteria.ui import tables
 
 PENDING_PROFILE = "upload_profile_pending"  # chosen in the profile box on the next run
 PROFILE_BOX = "upload-profile"
@@ -46,11 +47,7 @@ def problems(parsed: ParsedExtract) -> None:
         st.markdown("\n".join(f"- {rule}" for rule in whole))
     cells = views.problems_table(parsed)
     if cells.height:
-        st.dataframe(
-            cells,
-            hide_index=True,
-            column_config={"rule": st.column_config.TextColumn("rule", width="large")},
-        )
+        tables.data_table(cells, long_text=["rule"])
         st.markdown("**Problems by rule**\n\n" + "\n".join(f"- {line}" for line in views.rule_lines(parsed)))
     st.download_button(
         "Download the full list of problems (CSV)",
@@ -154,5 +151,5 @@ def committed() -> None:
     extract_id, file_name, lines, changes = st.session_state.pop(COMMITTED)
     st.success(f"Committed {file_name} as extract {extract_id}. Every page now shows the new data.")
     st.markdown("\n".join(f"- {line}" for line in lines))
-    st.dataframe(changes, hide_index=True)
+    tables.data_table(changes)
     st.page_link("pages/extracts.py", label="Review, download or undo it on the Extracts page")

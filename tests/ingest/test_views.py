@@ -96,7 +96,8 @@ def test_extracts_table_after_loads_and_an_undo(store: Store) -> None:
         (first, "metrics_sample.csv", "metrics", "area-month metrics (long)", 12, AS_OF, "ann", "loaded"),
     ]
     undone = table["undone"].to_list()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d by cat", undone[0]) and undone[1] is None
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d by cat", undone[0]) and undone[1] is None
+    assert table.schema["as of"] == pl.Date  # shown as a date, never with a midnight time
     assert table["SHA-256"].to_list() == [hashlib.sha256(d).hexdigest() for d in (REVISION, SAMPLE)]
     assert table["synthetic"].to_list() == [False, False]
 
@@ -105,8 +106,10 @@ def test_extract_label_reads_id_file_kind_time_and_status(store: Store) -> None:
     eid = load(store, SAMPLE, "metrics_sample.csv", "ann")
     row = views.extracts_table(store).row(0, named=True)
     label = views.extract_label(row)
-    assert label == f"{eid}: metrics_sample.csv (metrics, {row['loaded at']}, loaded)"
-    assert re.fullmatch(r"1: metrics_sample\.csv \(metrics, \d{4}-\d\d-\d\d \d\d:\d\d, loaded\)", label)
+    assert label == f"{eid}: metrics_sample.csv (metrics, {row['loaded at']:%-d %b %Y %H:%M}, loaded)"
+    assert re.fullmatch(
+        r"1: metrics_sample\.csv \(metrics, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d, loaded\)", label
+    )
 
 
 def test_extract_summary_says_how_it_was_read_and_what_it_changed(store: Store) -> None:

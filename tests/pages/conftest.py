@@ -67,3 +67,18 @@ def open_data_table(at: AppTest, stem: str | None = None) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown_tables(at: AppTest) -> list:
+    """Every data table the page shows, grids (st.dataframe) and wrapping tables (st.table) alike, in
+    page order, as pandas frames."""
+    found: list = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) in {"dataframe", "table"}:
+            found.append(node.value)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found

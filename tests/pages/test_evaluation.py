@@ -1,6 +1,6 @@
 """The Evaluation page on the demo database: headlines with intervals, charts, checks and methods."""
 
-from tests.pages.conftest import chart_titles, open_data_table, plotly_specs
+from tests.pages.conftest import chart_titles, open_data_table, plotly_specs, shown_tables
 
 FINDING = "After the pilot began"
 
@@ -31,7 +31,7 @@ def test_headlines_event_study_synthetic_control_survival_and_methods(open_page)
     assert min(before["x"]) < 0 and "error_y" in before  # pre-period estimates with intervals
     assert any(t["name"].startswith("Simultaneous 95% band") and t["fill"] == "toself" for t in event["data"])
     assert "If trends were not parallel." in body and ("breakdown value" in body or "no support" in body)
-    robust = next(d.value for d in at.dataframe if "Robust 95% interval" in d.value.columns)
+    robust = next(d for d in shown_tables(at) if "Robust 95% interval" in d.columns)
     assert list(robust["Trend change allowed after the start (M)"])[:3] == ["0", "0.5", "1"]
     assert "Synthetic difference-in-differences, all 5 pilot areas together" in body
     assert "Did time to file change after the start within pilot areas?" in body
@@ -40,7 +40,7 @@ def test_headlines_event_study_synthetic_control_survival_and_methods(open_page)
         "Which areas take part",
     ]
     assert "Parallel trends" in body and "Plain two-way fixed effects" in body
-    naive = next(d.value for d in at.dataframe if "Method" in d.value.columns)
+    naive = next(d for d in shown_tables(at) if "Method" in d.columns)
     assert any("Plain two-way fixed effects" in m for m in naive["Method"])
     labels = {b.label for b in open_data_table(at).get("download_button")}
     assert {"Download chart (PNG)", "Download chart (SVG)", "Download data (CSV)"} <= labels
@@ -77,6 +77,6 @@ def test_the_filing_curves_on_the_evaluation_page_are_the_published_ones(open_pa
     at_risk = [v for row in shown for v in row if isinstance(v, int | float) and float(v).is_integer()]
     assert not [v for v in at_risk if 1 <= v <= 4]
     table = open_data_table(at, "report_to_file_aalen_johansen")
-    frames = [d.value for d in table.dataframe]
+    frames = shown_tables(table)
     assert frames and not [f for f in frames if {"At risk", "at_risk"} & set(f.columns)]
     assert any("Share filed" in f.columns or "share_filed" in f.columns for f in frames)

@@ -98,3 +98,21 @@ def test_an_evaluator_gets_no_original_file_download(own_db, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Extracts" and not at.get("download_button")
     assert any("can be downloaded by an admin" in c.value for c in at.caption)
+
+
+def test_the_list_reads_as_words_dates_and_a_dash_without_cutting_a_column_off(open_page):
+    """The grid keeps typed values (so it sorts) and shows them for people: its headings, dates without a
+    midnight time, counts with thousands separated, a dash for a missing value; the SHA-256, shown in
+    full for the chosen extract, is left out of the list so that the status is not pushed off."""
+    import json
+
+    at = open_page("extracts")
+    grid = at.dataframe[0]
+    columns = json.loads(grid.proto.columns)
+    assert grid.proto.placeholder == "—"
+    assert columns["loaded by"]["label"] == "Loaded by" and columns["as of"]["label"] == "As of"
+    assert columns["as of"]["type_config"] == {"type": "date", "format": "D MMM YYYY"}
+    assert columns["loaded at"]["type_config"]["format"] == "D MMM YYYY, HH:mm"
+    assert columns["rows"]["type_config"] == {"type": "number", "format": "localized"}
+    assert "SHA-256" not in list(grid.proto.column_order) and "status" in list(grid.proto.column_order)
+    assert str(grid.value["as of"].iloc[0]).startswith("2024-07-31")  # typed, not text

@@ -4,6 +4,8 @@ changes nothing that stands."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from soteria.config import SAMPLES_DIR
 from soteria.ingest.load import ingest_file
 from soteria.ingest.undo import undo
@@ -17,7 +19,18 @@ CASES = SAMPLES_DIR / "cases_sample.csv"  # 6 cases in 3 forces
 
 
 def _log(open_page):
-    return open_page("release_log").dataframe[0].value
+    """The page's sections, newest first, as one frame with each section's extract number and heading."""
+    at = open_page("release_log")
+    assert not at.exception
+    parts = []
+    for section in at.expander:
+        assert len(section.dataframe) == 1, section.label
+        frame = section.dataframe[0].value
+        frame.insert(0, "Extract", int(section.label.split(":")[0].removeprefix("Extract ")))
+        frame.insert(1, "Heading", section.label)
+        parts.append(frame)
+    assert [e.proto.expanded for e in at.expander] == [True] + [False] * (len(parts) - 1)  # newest open
+    return pd.concat(parts, ignore_index=True)
 
 
 def test_each_load_is_listed_with_what_it_added_revised_and_resent(own_db, open_page, tmp_path) -> None:
@@ -67,4 +80,7 @@ def test_case_loads_are_summed_over_forces_and_an_undone_load_changes_nothing(
         {"Measure": "Case timelines", "Area": "3 forces", "New": 6, "Revised": 0}
     ]
     undone = log[log["Extract"] == 2]
-    assert undone["Status"].tolist() == ["undone"] and undone["Measure"].tolist() == ["—"]
+    assert undone["Measure"].tolist() == ["—"]
+    assert undone["Heading"].tolist() == [
+        "Extract 2: changed.csv, loaded " + undone["Heading"].iloc[0].split("loaded ")[1]
+    ] and undone["Heading"].iloc[0].endswith("(undone: it changes nothing that stands)")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import date, datetime
 
 from soteria import disclosure as dc
 from soteria.domain import DEMO_LABEL
 from soteria.evaluation.text.words import plain
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.pack.contents import Pack, data_line
+from soteria.outputs.readable import cell_text
 
 LANGUAGE = "en-GB"
 
@@ -22,24 +22,6 @@ ChartHtml = Callable[[int, ChartOutput], str]
 
 def esc(text: str) -> str:
     return html.escape(plain(text))
-
-
-def cell_text(value: object) -> str:
-    """A table cell as a reader reads it: dates as 31 Jan 2024, thousands separated, no trailing .0;
-    an empty cell stays empty (the symbols say why a figure is missing)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return f"{value:%d %b %Y %H:%M}" if (value.hour, value.minute) != (0, 0) else f"{value:%d %b %Y}"
-    if isinstance(value, date):
-        return f"{value:%d %b %Y}"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return str(value)
 
 
 def table_html(table: dc.Published, caption: str = "", limit: int = 2000) -> str:
