@@ -121,7 +121,9 @@ def _close(feature: str, area: float, other: float) -> bool:
     return abs(other - area) <= SIMILAR_GAP[feature]
 
 
-def _phrase(feature: str, area: float | None, other: float | None, z_gap: float | None) -> str:
+def _phrase(feature: str, area: float | None, other: float | None, z_gap: float | None, name: str) -> str:
+    """How the neighbour compares on one feature, its own figure first, then the chosen area's (named:
+    "higher volume (12 a month, against 6.8 in North East)")."""
     if area is None or other is None or z_gap is None:
         reason = "fewer than 10 legal decisions" if feature == "charge_rate" else "too few months"
         return f"{_LABELS[feature]} not compared ({reason})"
@@ -130,7 +132,7 @@ def _phrase(feature: str, area: float | None, other: float | None, z_gap: float 
     else:
         word = _WORDS[feature][1 if other > area else 0]
     unit = {"volume": " a month", "trend": " a year", "charge_rate": ""}[feature]
-    return f"{word} ({_fmt(feature, area)} vs {_fmt(feature, other)}{unit})"
+    return f"{word} ({_fmt(feature, other)}{unit}, against {_fmt(feature, area)} in {name})"
 
 
 def most_similar(
@@ -146,8 +148,9 @@ def most_similar(
     `values`: long monthly metrics (area_code, month, metric, value) with at least referrals, charges
     and charging_decisions; `register`: area_code, area_name, area_kind (the pilot register as stored).
     Returns rank, area_code, area_name, distance, each feature for the chosen area (`*_area`) and the
-    neighbour (`*_neighbour`), and `why`, e.g. "similar volume (12 vs 11 a month), similar trend
-    (+2% vs +3% a year), similar charge rate (55% vs 57%)". The area itself is never returned.
+    neighbour (`*_neighbour`), and `why`, e.g. "similar volume (11 a month, against 12 in Kent), similar
+    trend (+3% a year, against +2% in Kent), similar charge rate (57%, against 55% in Kent)".
+    The area itself is never returned.
     Raises ValueError for an unknown grain or area, or an area with no referrals before `before`.
     """
     if grain not in GRAINS:
@@ -178,7 +181,7 @@ def most_similar(
         if not shared:
             continue
         distance = math.sqrt(sum(g * g for g in shared) * len(FEATURES) / len(shared))
-        why = ", ".join(_phrase(f, me[f], other[f], gaps[f]) for f in FEATURES)
+        why = ", ".join(_phrase(f, me[f], other[f], gaps[f], me["area_name"]) for f in FEATURES)
         rows.append(
             {
                 "area_code": other["area_code"],

@@ -140,8 +140,10 @@ def small_multiples_chart(
     text: ChartText,
     value: Literal["value", "index"] = "value",
     columns: int = 4,
+    y_title: str = "",
 ) -> go.Figure:
-    """One small panel per area (pilot areas first), each with the area's own pilot start marked.
+    """One small panel per area (pilot areas first), each with the area's own pilot start marked;
+    `y_title` says once, beside the panels, what their vertical axes count.
 
     Control areas count only for periods before their own start (`in_control`); later periods are
     drawn as a thin grey dotted line. `starts` (the pilot arm's starts) are faint lines in every panel.
@@ -163,6 +165,7 @@ def small_multiples_chart(
         subplot_titles=titles,
         vertical_spacing=min(0.3, 70 / (rows * 200)) if rows > 1 else 0.1,
         horizontal_spacing=0.05,
+        y_title=y_title or ("Index (baseline = 100)" if value == "index" else "Count"),
     )
     fig.update_annotations(font_size=13)
     cs.base_layout(fig, text.title, text.subtitle, height=height, top=130, legend_px=30)

@@ -96,7 +96,10 @@ def by_area_builder(metric: str) -> Callable[[Analyses, compare.Selection, dict[
             data, title, sel.describe(data.area_names(), index=False), ("metrics",), (note,), table, gaps
         )
         fig = charts.small_multiples_chart(
-            table.frame, data.pilot_starts(sel), replace(text, source="", notes=())
+            table.frame,
+            data.pilot_starts(sel),
+            replace(text, source="", notes=()),
+            y_title=f"{label} a {sel.frequency} (each panel on its own scale)",
         )
         summary = summaries.per_area(table.frame, label)
         definition = f"{label}: {METRICS[metric].definition} Counts per area and period."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -80,3 +80,24 @@ def test_summary_states_first_and_last_values():
     text = area_view.summary(lines(), "Area P", 2019)
     assert text.startswith("Index (2019 average = 100): Area P from 100 in Jan 2019 to 200 in Dec 2021")
     assert "Control group from 100 in Jan 2019 to 120 in Dec 2021" in text
+
+
+def test_end_labels_that_would_touch_are_moved_apart_and_the_axis_ends_with_the_data():
+    fig = area.area_chart(lines(), "Area P", START, ChartText("Title", "Subtitle"))
+    frame = lines().filter(pl.col("index").is_not_null())
+    top = fig.layout.yaxis.range[1]
+    names = {"Area P", "Control group", "England and Wales"}
+    heights = sorted(a.y for a in fig.layout.annotations if a.text in names)
+    assert len(heights) == 3
+    assert all(b - a >= area.LABEL_GAP * top - 1e-9 for a, b in zip(heights, heights[1:], strict=False))
+    assert max(heights) <= top
+    last = frame["period"].max()
+    assert date.fromisoformat(str(fig.layout.xaxis.range[1])[:10]) < last + timedelta(days=31)
+
+
+def test_spread_moves_labels_only_as_far_as_it_must():
+    assert area.spread([10.0, 50.0, 90.0], gap=5, top=100) == [10.0, 50.0, 90.0]  # far apart: unmoved
+    assert area.spread([50.0, 51.0], gap=5, top=100) == [50.0, 55.0]  # the upper one moves up
+    assert area.spread([99.0, 98.0], gap=5, top=100) == [100.0, 95.0]  # order kept, under the top
+    placed = area.spread([30.0, 31.0, 32.0, 200.0], gap=10, top=210)
+    assert placed[:3] == [30.0, 40.0, 50.0] and placed[3] == 200.0

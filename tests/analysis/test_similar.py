@@ -98,7 +98,8 @@ def test_most_similar_returns_the_known_nearest_neighbours():
     assert nearest["volume_area"] == pytest.approx(10) and nearest["volume_neighbour"] == pytest.approx(11)
     assert nearest["charge_rate_neighbour"] == pytest.approx(0.57)
     assert nearest["why"] == (
-        "similar volume (10 vs 11 a month), similar trend (0% vs 0% a year), similar charge rate (55% vs 57%)"
+        "similar volume (11 a month, against 10 in Force A), "
+        "similar trend (0% a year, against 0% in Force A), similar charge rate (57%, against 55% in Force A)"
     )
 
 
@@ -106,10 +107,10 @@ def test_every_other_area_of_the_grain_is_ranked_and_the_why_names_the_differenc
     out = most_similar(build_values(), build_register(), "A", "force", BEFORE, k=10)
     assert sorted(out["area_code"]) == ["B", "C", "D", "E", "F"]
     why = dict(zip(out["area_code"], out["why"], strict=True))
-    assert "trend more upward (0% vs +30% a year)" in why["C"]
-    assert "higher charge rate (55% vs 80%)" in why["E"]
-    assert "higher volume (10 vs 100 a month)" in why["D"]
-    assert why["C"].startswith("similar volume (10 vs 10 a month)")
+    assert "trend more upward (+30% a year, against 0% in Force A)" in why["C"]
+    assert "higher charge rate (80%, against 55% in Force A)" in why["E"]
+    assert "higher volume (100 a month, against 10 in Force A)" in why["D"]
+    assert why["C"].startswith("similar volume (10 a month, against 10 in Force A)")
 
 
 def test_nearest_of_another_area_and_of_the_other_grain():
@@ -132,7 +133,7 @@ def test_an_area_with_too_few_decisions_is_still_matched_without_a_charge_rate()
     out = most_similar(values, build_register(["S"]), "S", "force", BEFORE, k=2)
     assert out.height == 2 and out["charge_rate_area"].null_count() == 2
     assert all("charge rate not compared (fewer than 10 legal decisions)" in w for w in out["why"])
-    assert out["why"][0].startswith("higher volume (0.5 vs")
+    assert out["why"][0].startswith("higher volume (") and "a month, against 0.5 in Force S)" in out["why"][0]
 
 
 def test_an_area_without_pre_period_data_is_refused():

@@ -209,7 +209,7 @@ def test_charge_rate_accepts_percentages_and_withheld_flags() -> None:
 
 def test_small_multiples_panels_order_starts_and_gaps() -> None:
     fig = small_multiples_chart(make_per_area(), [START], TEXT)
-    titles = [a.text for a in fig.layout.annotations]
+    titles = [a.text for a in fig.layout.annotations if a.text != "Count"]  # the side title is its own
     assert titles == [
         "Cymru/Wales (pilot)",
         "North East (pilot)",
@@ -318,3 +318,11 @@ def test_km_markers_are_sparse_on_dense_step_lines() -> None:
 def test_figures_serialise_to_json() -> None:
     for fig in all_figures().values():
         assert json.loads(fig.to_json())["layout"]["title"]["text"] == TEXT.title
+
+
+def test_small_multiples_say_once_what_their_vertical_axes_count() -> None:
+    fig = small_multiples_chart(make_per_area(), [START], TEXT, y_title="Police referrals to the CPS a month")
+    side = [a for a in fig.layout.annotations if a.text == "Police referrals to the CPS a month"]
+    assert len(side) == 1 and side[0].textangle == -90
+    index = small_multiples_chart(make_per_area(), [], TEXT, value="index")
+    assert any(a.text == "Index (baseline = 100)" for a in index.layout.annotations)
