@@ -49,14 +49,16 @@ def wait_until_drawn(page: Page) -> None:
 # -- layout ---------------------------------------------------------------------------------------
 
 # Text that must wrap inside the viewport. Data tables (glide grid, drawn on a canvas in its own
-# horizontal scroller) and plotly charts (fixed-size SVG with their own pan/zoom) are made to scroll
-# or scale inside themselves, so text inside them is left out on purpose; so is the sidebar while
-# Streamlit has collapsed it off-canvas on a narrow screen (it is translated to x < 0 and reopened
-# with its toggle button).
+# horizontal scroller; st.table, whose wrapping cells scroll sideways inside their own box on a
+# phone: WCAG 1.4.10 excepts data tables, whose meaning needs rows and columns side by side) and
+# plotly charts (fixed-size SVG with their own pan/zoom) are made to scroll or scale inside
+# themselves, so text inside them is left out on purpose; so is the sidebar while Streamlit has
+# collapsed it off-canvas on a narrow screen (it is translated to x < 0 and reopened with its toggle
+# button).
 TEXT_SELECTOR = (
     "h1, h2, h3, h4, p, li, label, [data-testid='stMarkdownContainer'], [data-testid='stMetricValue']"
 )
-SCROLLS_ON_PURPOSE = "[data-testid='stDataFrame'], [data-testid='stPlotlyChart']"
+SCROLLS_ON_PURPOSE = "[data-testid='stDataFrame'], [data-testid='stTable'], [data-testid='stPlotlyChart']"
 COLLAPSED_SIDEBAR = "[data-testid='stSidebar'][data-collapsed='true']"
 
 LAYOUT_JS = """([textSelector, exempt, collapsed]) => {
@@ -85,7 +87,24 @@ LAYOUT_JS = """([textSelector, exempt, collapsed]) => {
                       clientWidth: el.clientWidth});
     }
   }
-  return {innerWidth: width, scrollWidth: document.scrollingElement.scrollWidth, scrollers, offenders};
+  // A table wider than its box must scroll inside it, or its right-hand columns are cut off unreachably.
+  const unreachable = [];
+  for (const box of document.querySelectorAll("[data-testid='stTable']")) {
+    const table = box.querySelector('table');
+    if (!table || table.getBoundingClientRect().width <= box.clientWidth + 1) continue;
+    let scroller = table.parentElement;
+    const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    while (scroller && scroller !== box && !scrolls(scroller)) {
+      scroller = scroller.parentElement;
+    }
+    if (!scroller || scroller === box || scroller.getBoundingClientRect().right > width + 1) {
+      unreachable.push({text: (table.innerText || '').replace(/\\s+/g, ' ').trim().slice(0, 80),
+                        tableWidth: Math.round(table.getBoundingClientRect().width),
+                        boxWidth: box.clientWidth});
+    }
+  }
+  return {innerWidth: width, scrollWidth: document.scrollingElement.scrollWidth, scrollers, offenders,
+          unreachable};
 }"""
 
 

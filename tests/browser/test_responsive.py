@@ -63,6 +63,7 @@ def test_page_reflows_without_horizontal_scrolling(viewport_page, app_url, name,
 
     assert measured["scrollWidth"] <= measured["innerWidth"] + 1, f"the document scrolls sideways: {measured}"
     assert measured["scrollers"] == [], f"the page scrolls sideways inside: {measured['scrollers']}"
+    assert measured["unreachable"] == [], f"a table is cut off, not scrolled: {measured['unreachable']}"
     assert measured["offenders"] == [], (
         f"text beyond the {measured['innerWidth']} px viewport (left < 0 or right > width): "
         f"{measured['offenders']}"
