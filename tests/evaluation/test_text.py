@@ -376,3 +376,11 @@ def test_the_effect_in_cases_follows_from_the_headline_and_the_base(runs) -> Non
     n = rate.info["per_quarter"]
     assert f"about {float(f'{0.02 * n:.2g}'):,.0f} fewer charges a quarter" in words
     assert words.endswith("more).") and "fewer to" in words
+
+
+def test_subtitle_says_the_window_in_words(runs: dict[str, EvaluationResult]) -> None:
+    sel = runs["default"].selection
+    start, end = (date.fromisoformat(sel[k]) for k in ("start", "end"))
+    said = text.subtitle(runs["default"])
+    assert f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}" in said
+    assert sel["start"] not in said and "not-yet-treated controls" in said

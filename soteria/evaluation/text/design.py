@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from soteria.domain import MIN_CASES
@@ -132,4 +134,5 @@ def subtitle(result: EvaluationResult) -> str:
     sel = result.selection
     kind = "CPS Areas" if sel["grain"] == "cps_area" else "police force areas"
     controls = "not-yet-treated controls" if result.control == "notyet" else "never-treated controls"
-    return f"{kind}, {sel['start']} to {sel['end']}; pilot: {sel['pilot_waves']}; {controls}"
+    start, end = (date.fromisoformat(sel[k]).strftime("%-d %b %Y") for k in ("start", "end"))
+    return f"{kind}, {start} to {end}; pilot: {sel['pilot_waves']}; {controls}"
