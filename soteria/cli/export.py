@@ -106,6 +106,14 @@ def selection(
         fail(f"invalid choice: {exc}", 2)
 
 
+def _release(ctx: typer.Context) -> Any:
+    """When the figures were last and will next be updated, and any notice: every export says so."""
+    from soteria.outputs.release import Release
+
+    store = existing_store(ctx.obj)
+    return Release.of(store.meta(), store.latest_extract())
+
+
 def _data(ctx: typer.Context, sel: Any) -> Any:
     from soteria.outputs.data import store_analyses
 
@@ -167,7 +175,7 @@ def export(
         target = out if out is not None else Path(output.file_name(fmt))
         if target.is_dir():
             target = target / output.file_name(fmt)
-        target.write_bytes(chart_files.export_chart(output, fmt))
+        target.write_bytes(chart_files.export_chart(output, fmt, _release(ctx)))
         typer.echo(f"Wrote {target} ({output.table.note.summary()})")
 
     guarded(run)
@@ -210,7 +218,9 @@ def report(
     def run() -> None:
         from soteria.outputs import pack as pack_module
 
-        pack = pack_module.build_pack(_data(ctx, sel), sel, names or None, headline or None)
+        pack = pack_module.build_pack(
+            _data(ctx, sel), sel, names or None, headline or None, release=_release(ctx)
+        )
         pack_module.write(pack, out)
         typer.echo(
             f"Wrote {out}: {len(pack.outputs)} chart(s), {len(pack.findings)} finding(s), "

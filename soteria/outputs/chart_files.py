@@ -46,11 +46,13 @@ def csv_notes(output: ChartOutput, release: Release | None = None) -> list[str]:
 
 def export_chart(output: ChartOutput, fmt: str, release: Release | None = None) -> bytes:
     """The chart as PNG/SVG/PDF (server-side Chromium) or its published data as CSV/XLSX; `release`
-    adds when the figures were last updated, the next update and any notice to the data files."""
+    adds when the figures were last updated, the next update and any notice, to the image's notes and
+    the data files' notes alike."""
     from soteria.outputs import export
 
     if fmt in export.FORMATS:
-        data = export.figure_to_image(output.export_figure(), fmt)  # type: ignore[arg-type]
+        figure = output.export_figure(tuple(release.lines()) if release else ())
+        data = export.figure_to_image(figure, fmt)  # type: ignore[arg-type]
     elif fmt == "csv":
         data = export.table_to_csv(output.table.display(), csv_notes(output, release))
     elif fmt == "xlsx":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -38,10 +38,15 @@ class ChartOutput:
         start, end = self.span or (self.sel.start, self.sel.end)
         return export_file_name(self.stem, self.sel.grain, start, end, ext)
 
-    def export_figure(self) -> go.Figure:
+    def export_figure(self, extra_notes: tuple[str, ...] = ()) -> go.Figure:
         """The figure with its own title, subtitle, source, notes and demo label (built once; a copy of
-        the page's figure, which stays as it was). Treat it as read-only."""
-        return self.kept("export", lambda: charts.with_export_text(self.figure, self.text, self.synthetic))
+        the page's figure, which stays as it was), with `extra_notes` (when the figures were last and
+        will next be updated, any notice) after the chart's own. Treat it as read-only."""
+        text = replace(self.text, notes=(*self.text.notes, *extra_notes))
+        return self.kept(
+            "export\n" + "\n".join(extra_notes),
+            lambda: charts.with_export_text(self.figure, text, self.synthetic),
+        )
 
     def kept(self, key: str, build: Callable[[], go.Figure]) -> go.Figure:
         """A figure derived from this chart, built once (the output itself is frozen and shared)."""

@@ -19,7 +19,7 @@ from soteria.outputs import chart_parts, pack, published_tables, registry
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import selection_key
 from soteria.ui.charts import show_chart
-from soteria.ui.data import analyses, source
+from soteria.ui.data import analyses, release, source
 
 
 def tile_map(sel: compare.Selection, view: str) -> go.Figure:
@@ -107,4 +107,4 @@ def evaluation_survival_table(sel: compare.Selection, o: OutcomeResult, control:
 def report_pack(sel: compare.Selection, names: list[str], headlines: list[str]) -> pack.Pack:
     """The report pack for the selection, from the same kept charts the pages show."""
     outputs = [chart_output(name, sel) for name in names]
-    return pack.build_pack(analyses(), sel, names, headlines, outputs=outputs)
+    return pack.build_pack(analyses(), sel, names, headlines, outputs=outputs, release=release())

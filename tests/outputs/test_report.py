@@ -444,6 +444,7 @@ def test_cli_report_writes_a_self_contained_html_pack(cli_db, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert html.count('class="plotly-graph-div"') == 2 and report.external_references(html) == []
+    assert "Last updated: " in html and "Next update: not yet announced" in html
 
 
 @browser_test
@@ -481,17 +482,3 @@ def test_pack_file_names_state_the_period_its_charts_cover(data, pack) -> None:
     )
     assert quarterly.file_name("pdf") == "soteria_report_cps-area_2019-01_2023-06.pdf"
     assert all(o.file_name("csv").endswith("_2019-01_2023-06.csv") for o in quarterly.outputs)
-
-
-def test_data_exports_carry_the_release_schedule_and_any_notice(data) -> None:
-    from soteria.outputs.release import Release
-
-    out = build("early_advice_requests_by_area", data, SEL)
-    release = Release(date(2026, 12, 3), date(2027, 1, 5), "Kent's May extract is incomplete.")
-    head = [ln for ln in export_chart(out, "csv", release).decode().splitlines() if ln.startswith("#")]
-    assert "# Last updated: 3 December 2026 · Next update: 5 January 2027" in head
-    assert "# Notice of a known data problem: Kent's May extract is incomplete." in head
-    meta = pl.read_excel(io.BytesIO(export_chart(out, "xlsx", release)), sheet_name="Metadata")
-    items = dict(zip(meta["Item"], meta["Value"], strict=True))
-    assert items["Next update"] == "5 January 2027"
-    assert items["Notice of a known data problem"] == "Kent's May extract is incomplete."

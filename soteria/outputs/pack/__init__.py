@@ -77,6 +77,8 @@ def files(pack: Pack, formats: Sequence[str]) -> dict[str, bytes]:
         for name, data in out.items():
             archive.writestr(name, data)
         for output in pack.outputs:
-            archive.writestr(f"data/{output.file_name('xlsx')}", chart_files.export_chart(output, "xlsx"))
+            archive.writestr(
+                f"data/{output.file_name('xlsx')}", chart_files.export_chart(output, "xlsx", pack.release)
+            )
     out[pack.file_name("zip")] = buffer.getvalue()
     return out

@@ -9,6 +9,7 @@ from soteria import disclosure as dc
 from soteria.analysis import compare
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import Provenance
+from soteria.outputs.release import Release
 
 PACK_FORMATS = ("pdf", "pptx", "html")
 
@@ -87,6 +88,7 @@ class Pack:
     caveats: tuple[str, ...]
     method: tuple[tuple[str, str], ...]
     created: datetime
+    release: Release | None = None  # last and next update, any notice of a known data problem
 
     def span(self) -> tuple[date, date]:
         """The period the pack's charts cover: from the earliest chart's start to the latest's end (a
@@ -102,4 +104,14 @@ class Pack:
 
 def data_line(pack: Pack) -> str:
     kinds = ("metrics", "cases")
-    return f"{pack.provenance.source(kinds)}. Produced {pack.created:%d %B %Y %H:%M}."
+    made = f"{pack.provenance.source(kinds)}. Produced {pack.created.day} {pack.created:%B %Y %H:%M}."
+    return made if pack.release is None else f"{made} {pack.release.schedule_line()}."
+
+
+def notice(pack: Pack) -> str:
+    """An admin's notice of a known data problem, for the pack's cover ("" when there is none)."""
+    return (
+        f"Notice of a known data problem: {pack.release.notice}"
+        if pack.release and pack.release.notice
+        else ""
+    )

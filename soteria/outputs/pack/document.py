@@ -11,7 +11,7 @@ from soteria import disclosure as dc
 from soteria.domain import DEMO_LABEL
 from soteria.evaluation.text.words import plain
 from soteria.outputs.chart_output import ChartOutput
-from soteria.outputs.pack.contents import Pack, data_line
+from soteria.outputs.pack.contents import Pack, data_line, notice
 from soteria.outputs.readable import cell_text
 
 LANGUAGE = "en-GB"
@@ -85,6 +85,8 @@ def document(
     ]
     if pack.provenance.synthetic:
         parts.append(f'<p class="banner">{esc(DEMO_LABEL)}</p>')
+    if notice(pack):
+        parts.append(f'<p class="banner">{esc(notice(pack))}</p>')
     parts += [
         "<h2>Headline findings</h2><ul>",
         *(f"<li>{esc(f)}</li>" for f in pack.findings),

@@ -17,6 +17,7 @@ from soteria.outputs import km_chart, published_tables, registry
 from soteria.outputs.chart_output import ChartOutput
 from soteria.outputs.data import Analyses
 from soteria.outputs.pack.contents import CAVEATS, METHOD_NOTES, TITLE, Pack
+from soteria.outputs.release import Release
 
 HEADLINES: dict[str, str] = {
     "effects": "The pilot's estimated effect on referrals, report-to-file times and the charge rate",
@@ -96,6 +97,7 @@ def build_pack(
     chart_names: Sequence[str] | None = None,
     headlines: Sequence[str] | None = None,
     outputs: Sequence[ChartOutput] | None = None,
+    release: Release | None = None,
     **options: Any,
 ) -> Pack:
     """Build every chosen chart (default: the eight of DEFAULT_PACK) and the chosen findings (default:
@@ -117,4 +119,5 @@ def build_pack(
         caveats=tuple(caveats),
         method=METHOD_NOTES,
         created=datetime.now(),
+        release=release,
     )

@@ -10,7 +10,7 @@ from soteria.domain import DEMO_LABEL
 from soteria.evaluation.text.words import plain
 from soteria.outputs import chart_files
 from soteria.outputs.chart_output import ChartOutput
-from soteria.outputs.pack.contents import Pack, data_line
+from soteria.outputs.pack.contents import Pack, data_line, notice
 
 
 def slide_picture(output: ChartOutput) -> bytes:
@@ -36,7 +36,8 @@ def to_pptx(pack: Pack, render: Callable[[ChartOutput], bytes] | None = None) ->
 
     slide = deck.slides.add_slide(title_layout)
     slide.shapes.title.text = pack.title
-    sub = pack.subtitle + ("\n" + DEMO_LABEL if pack.provenance.synthetic else "") + "\n" + data_line(pack)
+    said = (pack.subtitle, DEMO_LABEL if pack.provenance.synthetic else "", notice(pack), data_line(pack))
+    sub = "\n".join(line for line in said if line)
     slide.placeholders[1].text = sub
     for paragraph in slide.placeholders[1].text_frame.paragraphs:
         for run in paragraph.runs:
