@@ -12,6 +12,12 @@ months, a quarter over a year; mean report-to-charge about 340 days before the p
 gets a CPS decision 2 to 3 months later (gamma, mean 90 days): charged at the month's national charge
 rate (plus the pilot's 2 points), other 5 %, otherwise cps_no_charge. Anything after ``as_of`` is not
 yet known: the case is open (no closure) and, if the file came later too, not filed.
+
+Each case then gets a victim's sex, age band and ethnic group, drawn last (so every other field is as
+it was without them) from plausible, made-up shares (``VICTIMS``). One difference is built in: victims
+under 18 are drawn less often (x0.75) among pilot-area cases reported after the start and filed within
+a year, so that they see none of the pilot's gain in files within a year, which the Victims' groups
+page should find.
 """
 
 from __future__ import annotations
@@ -43,6 +49,20 @@ PRE_FILE_REASONS = ("police_nfa", "victim_withdrawal", "other")
 PRE_FILE_SHARES = (0.6, 0.3, 0.1)
 POST_FILE_OTHER = 0.05
 REASON_CODES = ("police_nfa", "victim_withdrawal", "other", "charged", "cps_no_charge")
+
+# Made-up shares of each victim field (normalised), and the built-in difference (see the docstring).
+VICTIMS: dict[str, dict[str, float]] = {
+    "victim_sex": {"female": 0.89, "male": 0.09, "not_known": 0.015, "not_stated": 0.005},
+    "victim_age_band": {
+        "under_18": 0.12, "18_24": 0.28, "25_34": 0.25, "35_44": 0.15, "45_54": 0.09, "55_plus": 0.06,
+        "not_known": 0.04, "not_stated": 0.01,
+    },
+    "victim_ethnicity": {
+        "white": 0.72, "asian": 0.07, "black": 0.05, "mixed": 0.03, "other": 0.02, "not_stated": 0.06,
+        "not_known": 0.05,
+    },
+}  # fmt: skip
+UNDER_18_PILOT_FILED_WEIGHT = 0.75
 
 # Share of national adult-rape casework by force (per cent; normalised over the areas present).
 FORCE_SHARES: dict[str, float] = {
@@ -141,6 +161,29 @@ def _case_refs(n: int, seed: int) -> pl.Series:
     return ("DEMO-" + hexed).alias("case_ref")
 
 
+def _victim_draws(
+    rng: np.random.Generator, field: str, shares: dict[str, float], gain: np.ndarray
+) -> pl.Series:
+    """One victim field for every case; under-18s drawn less often where the pilot's gain shows."""
+    codes = list(shares)
+    p = np.array(list(shares.values()))
+    p = p / p.sum()
+    u = rng.random(gain.size)
+    if field != "victim_age_band":
+        return pl.Series(field, codes).gather(
+            np.searchsorted(np.cumsum(p), u, side="right").clip(0, len(p) - 1)
+        )
+    less = p.copy()
+    less[codes.index("under_18")] *= UNDER_18_PILOT_FILED_WEIGHT
+    less = less / less.sum()
+    pick = np.where(
+        gain,
+        np.searchsorted(np.cumsum(less), u, side="right"),
+        np.searchsorted(np.cumsum(p), u, side="right"),
+    ).clip(0, len(p) - 1)
+    return pl.Series(field, codes).gather(pick)
+
+
 def demo_cases(
     areas: pl.DataFrame,
     register: pl.DataFrame,
@@ -204,6 +247,9 @@ def demo_cases(
             "_closed": close_day <= as_of_day,
         }
     )
+    # The victim fields come last, from the same stream: nothing drawn above changes.
+    gain = (reported >= starts) & filed & (to_file <= 365) & (file_day <= as_of_day)
+    frame = frame.with_columns(_victim_draws(rng, field, shares, gain) for field, shares in VICTIMS.items())
     return (
         frame.with_columns(
             pl.when("_filed").then("file_submitted_on").alias("file_submitted_on"),

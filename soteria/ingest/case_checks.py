@@ -7,7 +7,7 @@ from datetime import date
 import dataframely as dy
 import polars as pl
 
-from soteria.domain import CLOSURE_REASONS
+from soteria.domain import CLOSURE_REASONS, VICTIM_FIELDS
 from soteria.ingest import value_map as value_maps
 from soteria.ingest.periods import DATE_FORMS, parse_date
 from soteria.ingest.rule_parts import (
@@ -27,6 +27,18 @@ CASE_DATES = ("reported_on", "file_submitted_on", "closed_on")
 IN_RANGE = "dates must lie between 2015-01-01 and the extract's as-of date ({as_of})"
 
 
+def _victim_rule(field: str, also: str = "") -> str:
+    codes = ", ".join(VICTIM_FIELDS[field])
+    return (
+        f"{field} is not in the value mapping: map it to one of {codes}{f' ({also})' if also else ''} "
+        "(Value mappings page, or the mapping CSV), then load the file again"
+    )
+
+
+def _victim_known(field: str) -> pl.Expr:
+    return pl.col(f"{field}_raw").is_null() | pl.col(field).is_in(list(VICTIM_FIELDS[field])).fill_null(False)
+
+
 class CaseChecks(dy.Schema):
     row = dy.Int64()
     case_ref = dy.String(nullable=True)
@@ -43,6 +55,12 @@ class CaseChecks(dy.Schema):
     as_of_raw = dy.String(nullable=True)
     file_as_of = dy.Date(nullable=True)
     as_of = dy.Date()
+    victim_sex_raw = dy.String(nullable=True)
+    victim_sex = dy.String(nullable=True)
+    victim_age_band_raw = dy.String(nullable=True)
+    victim_age_band = dy.String(nullable=True)
+    victim_ethnicity_raw = dy.String(nullable=True)
+    victim_ethnicity = dy.String(nullable=True)
 
     case_ref_present = check("case_ref", "case_ref must not be empty", given("case_ref"))
     case_ref_not_demo = check(
@@ -103,6 +121,24 @@ class CaseChecks(dy.Schema):
         "closed_on must be given when closure_reason is given",
         lambda: pl.col("closure_reason_raw").is_null() | pl.col("closed_on_raw").is_not_null(),
     )
+    victim_sex_known = check(
+        "victim_sex",
+        _victim_rule("victim_sex"),
+        lambda: _victim_known("victim_sex"),
+        once_per_value=True,
+    )
+    victim_age_band_known = check(
+        "victim_age_band",
+        _victim_rule("victim_age_band", "or an age in whole years"),
+        lambda: _victim_known("victim_age_band"),
+        once_per_value=True,
+    )
+    victim_ethnicity_known = check(
+        "victim_ethnicity",
+        _victim_rule("victim_ethnicity"),
+        lambda: _victim_known("victim_ethnicity"),
+        once_per_value=True,
+    )
     as_of_format = check(
         "as_of",
         f"as_of must be {DATE_FORMS}",
@@ -124,6 +160,42 @@ class CaseTimelines(dy.Schema):
     file_submitted_on = dy.Date(nullable=True)
     closed_on = dy.Date(nullable=True)
     closure_reason = dy.String(nullable=True)
+    victim_sex = dy.String(nullable=True)  # null: the extract had no such column ("not recorded")
+    victim_age_band = dy.String(nullable=True)
+    victim_ethnicity = dy.String(nullable=True)
+
+
+def age_band(text: pl.Expr) -> pl.Expr:
+    """An age in whole years as its band ("17" -> under_18); null for anything else."""
+    age = text.str.strip_chars().cast(pl.Int64, strict=False)
+    bands = [(18, "under_18"), (25, "18_24"), (35, "25_34"), (45, "35_44"), (55, "45_54"), (121, "55_plus")]
+    band = pl.lit(None, pl.String)
+    for below, code in reversed(bands):  # the youngest band that fits wins: built from the oldest out
+        band = pl.when(age < below).then(pl.lit(code)).otherwise(band)
+    return pl.when(age >= 0).then(band)
+
+
+def _victim_columns(raw: pl.DataFrame, ctx: Context) -> list[pl.Expr]:
+    """Each victim field as written (`_raw`) and as a code: through the value mapping (an age band may
+    also be an age in years); an empty cell is "not_known", the force did not record it; a file without
+    the column gives null for every case (not recorded)."""
+    out = []
+    for field in VICTIM_FIELDS:
+        if field not in raw.columns:
+            out += [pl.lit(None, pl.String).alias(f"{field}_raw"), pl.lit(None, pl.String).alias(field)]
+            continue
+        codes = ctx.codes.get(field) or value_maps.lookup(read_value_map(), field)
+
+        def code(text: pl.Expr, codes: dict[str, str] = codes, field: str = field) -> pl.Expr:
+            mapped = value_maps.normalised(text).replace_strict(codes, default=None, return_dtype=pl.String)
+            return pl.coalesce(mapped, age_band(text)) if field == "victim_age_band" else mapped
+
+        mapped = on_distinct(raw, field, code, pl.String)
+        out += [
+            pl.col(field).alias(f"{field}_raw"),
+            pl.when(pl.col(field).is_null()).then(pl.lit("not_known")).otherwise(mapped).alias(field),
+        ]
+    return out
 
 
 def file_as_of(raw: pl.DataFrame) -> date | None:
@@ -157,5 +229,6 @@ def prepare_cases(raw: pl.DataFrame, ctx: Context) -> Prepared:
         pl.col("as_of").alias("as_of_raw"),
         on_distinct(raw, "as_of", parse_date, pl.Date).alias("file_as_of"),
         pl.lit(ctx.as_of).alias("as_of"),
+        *_victim_columns(raw, ctx),
     )
     return Prepared(frame)

@@ -16,7 +16,16 @@ import polars as pl
 from soteria.ingest.metric_checks import METRIC_KEY
 from soteria.store import Store
 
-CASE_FIELDS = ["force_code", "reported_on", "file_submitted_on", "closed_on", "closure_reason"]
+CASE_FIELDS = [
+    "force_code",
+    "reported_on",
+    "file_submitted_on",
+    "closed_on",
+    "closure_reason",
+    "victim_sex",
+    "victim_age_band",
+    "victim_ethnicity",
+]
 LARGE_REVISION = 0.5  # a revision moving a value by more than this share of it is flagged
 CHANGED_CASES_KEPT = 1000
 LAYOUT_LABELS = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from soteria.domain import METRICS
+from soteria.domain import METRICS, VICTIM_FIELDS
 from soteria.ingest.area_names import AreaLookup
 from soteria.ingest.cells import column_key
 from soteria.ingest.periods import parse_date, parse_month
@@ -41,6 +41,16 @@ NAMES: dict[str, tuple[str, ...]] = {
     "closed_on": ("date_closed", "closure_date", "outcome_date", "date_of_outcome", "date_finalised"),
     "closure_reason": ("outcome", "outcome_code", "closure", "reason_closed", "outcome_type", "result"),
     "as_of": ("extract_date", "date_of_extract", "as_at", "as_at_date", "extracted_on"),
+    "victim_sex": ("sex", "gender", "victim_gender", "sex_of_victim", "gender_of_victim"),
+    "victim_age_band": ("age", "age_band", "age_group", "victim_age", "victim_age_group", "age_of_victim"),
+    "victim_ethnicity": (
+        "ethnicity",
+        "ethnic_group",
+        "victim_ethnic_group",
+        "ethnicity_of_victim",
+        "self_defined_ethnicity",
+        "ethnic_origin",
+    ),
     "area_code": ("area", "area_name", "force", "force_name", "cps_area", "police_force_area"),
     "month": ("period", "month_start", "month_beginning", "reporting_month"),
     "metric": ("measure", "indicator", "metric_name"),
@@ -55,6 +65,9 @@ WORDS: dict[str, tuple[str, ...]] = {
     "closed_on": ("closed", "closure", "finalised", "outcome"),
     "closure_reason": ("outcome", "reason", "closure", "result", "disposal"),
     "as_of": ("extract", "extracted", "as", "at"),
+    "victim_sex": ("sex", "gender"),
+    "victim_age_band": ("age",),
+    "victim_ethnicity": ("ethnicity", "ethnic"),
     "area_code": ("area", "force", "cps", "region"),
     "month": ("month", "period"),
     "metric": ("metric", "measure", "indicator"),
@@ -63,7 +76,7 @@ WORDS: dict[str, tuple[str, ...]] = {
 }
 DATES = {"reported_on", "file_submitted_on", "closed_on", "as_of"}
 TARGETS = {
-    "cases": (*CASE_FIELDS, "as_of"),
+    "cases": (*CASE_FIELDS, "as_of", *VICTIM_FIELDS),
     "metrics": ("area_code", "month", "metric", "value", "missing_reason", *METRICS),
 }
 REQUIRED = {"cases": CASE_FIELDS, "metrics": ("area_code",)}

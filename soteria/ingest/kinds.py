@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import dataframely as dy
 import polars as pl
 
+from soteria.domain import VICTIM_FIELDS
 from soteria.ingest import case_checks, metric_checks, quarter_tables
 from soteria.ingest import validation as v
 from soteria.ingest.cjs import OPTIONAL as CJS_OPTIONAL
@@ -54,7 +55,7 @@ KINDS: dict[str, Kind] = {
         "cases",
         "cases",
         CASE_REQUIRED,
-        ("as_of",),
+        ("as_of", *VICTIM_FIELDS),
         case_checks.prepare_cases,
         case_checks.CaseChecks,
         case_checks.CaseTimelines,

@@ -13,12 +13,17 @@ import io
 
 import polars as pl
 
-from soteria.domain import CLOSURE_REASONS
+from soteria.domain import CLOSURE_REASONS, VICTIM_FIELDS
 
 # Each coded field and the codes it may map to.
-FIELDS: dict[str, dict[str, str]] = {"closure_reason": CLOSURE_REASONS}
+FIELDS: dict[str, dict[str, str]] = {"closure_reason": CLOSURE_REASONS, **VICTIM_FIELDS}
 COLUMNS = ["field", "value", "maps_to", "note"]
 _PREFIX = r"^(?:home office outcome|ho outcome|outcome|oc)\s*(\d)"
+
+
+def all_codes() -> list[str]:
+    """Every code any field maps to, once each (an editor's choices; `validate` checks the field's)."""
+    return list(dict.fromkeys(code for codes in FIELDS.values() for code in codes))
 
 
 def normalised(text: pl.Expr) -> pl.Expr:

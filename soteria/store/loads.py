@@ -121,8 +121,9 @@ class ExtractLoads(Connection):
             if cases is not None:
                 cur.register("incoming_cases", _with_columns(cases, CASE_COLUMNS))
                 cur.execute(
-                    """INSERT INTO case_history
-                       SELECT c.*, ? FROM cases c SEMI JOIN incoming_cases i USING (case_ref)""",
+                    """INSERT INTO case_history BY NAME
+                       SELECT c.*, ? AS superseded_by
+                       FROM cases c SEMI JOIN incoming_cases i USING (case_ref)""",
                     [extract_id],
                 )
                 cur.execute(
@@ -131,9 +132,9 @@ class ExtractLoads(Connection):
                     [extract_id],
                 )
                 cur.execute(
-                    """INSERT INTO cases
-                       SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
-                              ?::DATE, ? FROM incoming_cases""",
+                    f"""INSERT INTO cases BY NAME
+                       SELECT {", ".join(CASE_COLUMNS)}, ?::DATE AS as_of, ? AS extract_id
+                       FROM incoming_cases""",
                     [record.as_of, extract_id],
                 )
                 cur.unregister("incoming_cases")
@@ -215,12 +216,13 @@ class ExtractLoads(Connection):
                 (
                     "cases",
                     "case_history",
-                    "case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason, as_of",
+                    ", ".join([*CASE_COLUMNS, "as_of"]),
                 ),
             ):
                 removed = cur.execute(f"DELETE FROM {table} WHERE extract_id = ?", [extract_id]).fetchone()
                 restored = cur.execute(
-                    f"INSERT INTO {table} SELECT {cols}, extract_id FROM {history} WHERE superseded_by = ?",
+                    f"INSERT INTO {table} BY NAME "
+                    f"SELECT {cols}, extract_id FROM {history} WHERE superseded_by = ?",
                     [extract_id],
                 ).fetchone()
                 cur.execute(f"DELETE FROM {history} WHERE superseded_by = ?", [extract_id])

@@ -146,6 +146,12 @@ MIGRATIONS: list[list[str]] = [
             old_columns VARCHAR,
             new_columns VARCHAR)""",
     ],
+    # 6: who the victim is (optional fields of a case extract; null = the extract did not record it).
+    [
+        f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR"
+        for table in ("cases", "case_history")
+        for column in ("victim_sex", "victim_age_band", "victim_ethnicity")
+    ],
 ]
 
 
@@ -158,7 +164,16 @@ AREA_KINDS = ("force", "cps_area")
 METRIC_COLUMNS = ["area_code", "month", "metric", "value", "missing_reason"]
 
 
-CASE_COLUMNS = ["case_ref", "force_code", "reported_on", "file_submitted_on", "closed_on", "closure_reason"]
+VICTIM_COLUMNS = ["victim_sex", "victim_age_band", "victim_ethnicity"]
+CASE_COLUMNS = [
+    "case_ref",
+    "force_code",
+    "reported_on",
+    "file_submitted_on",
+    "closed_on",
+    "closure_reason",
+    *VICTIM_COLUMNS,
+]
 
 
 # The data version: the newest extract, how many are loaded, how many register edits. Any load, undo or

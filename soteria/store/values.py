@@ -55,7 +55,8 @@ class StoredValues(Connection):
     def cases(self, start: date | None = None, end: date | None = None) -> pl.DataFrame:
         """Case timelines reported between start and end (inclusive)."""
         return self._frame(
-            """SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason, as_of
+            """SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason, as_of,
+                      victim_sex, victim_age_band, victim_ethnicity
                FROM cases
                WHERE reported_on >= coalesce(?::DATE, DATE '1900-01-01')
                  AND reported_on <= coalesce(?::DATE, DATE '2999-12-31')""",
@@ -163,10 +164,10 @@ class StoredValues(Connection):
                    SELECT area_code, month, metric, value, missing_reason, extract_id FROM metric_history),
                case_versions AS (
                    SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
-                          extract_id FROM cases
+                          victim_sex, victim_age_band, victim_ethnicity, extract_id FROM cases
                    UNION ALL
                    SELECT case_ref, force_code, reported_on, file_submitted_on, closed_on, closure_reason,
-                          extract_id FROM case_history)
+                          victim_sex, victim_age_band, victim_ethnicity, extract_id FROM case_history)
                SELECT n.extract_id, n.metric AS what, n.area_code,
                       count(*) FILTER (WHERE h.extract_id IS NULL) AS new,
                       count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (h.value IS DISTINCT FROM n.value
@@ -182,13 +183,15 @@ class StoredValues(Connection):
                SELECT n.extract_id, 'cases', n.force_code,
                       count(*) FILTER (WHERE h.extract_id IS NULL),
                       count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (
-                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason)
+                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason,
+                          h.victim_sex, h.victim_age_band, h.victim_ethnicity)
                           IS DISTINCT FROM (n.force_code, n.reported_on, n.file_submitted_on, n.closed_on,
-                          n.closure_reason)),
+                          n.closure_reason, n.victim_sex, n.victim_age_band, n.victim_ethnicity)),
                       count(*) FILTER (WHERE h.extract_id IS NOT NULL AND (
-                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason)
+                          h.force_code, h.reported_on, h.file_submitted_on, h.closed_on, h.closure_reason,
+                          h.victim_sex, h.victim_age_band, h.victim_ethnicity)
                           IS NOT DISTINCT FROM (n.force_code, n.reported_on, n.file_submitted_on, n.closed_on,
-                          n.closure_reason)),
+                          n.closure_reason, n.victim_sex, n.victim_age_band, n.victim_ethnicity)),
                       date_trunc('month', min(n.reported_on))::DATE,
                       date_trunc('month', max(n.reported_on))::DATE
                FROM case_versions n LEFT JOIN case_history h
