@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from soteria.analysis.compare import Selection, assign_arms
-from soteria.domain import MIN_CASES
+from soteria.domain import MIN_CASES, VICTIM_FIELDS
 from soteria.engine import survival as sv
 
 ARMS = ("pilot", "control")
@@ -32,6 +32,8 @@ _TTE_SCHEMA = {
     "period": pl.String,
     "days": pl.Float64,
     "event": pl.Int8,
+    "closure_reason": pl.String,  # why a case closed (for event 2: police NFA, victim withdrawal, ...)
+    **dict.fromkeys(VICTIM_FIELDS, pl.String),  # who the victim is (null: the extract did not record it)
 }
 
 
@@ -127,7 +129,12 @@ def time_to_file(
     cases reported before their area's start are likewise followed only until that start.
     Dropped cases are counted by excluded_cases().
     """
-    kept = _classified(cases, register, force_cps_area, sel).filter(pl.col("drop_reason").is_null())
+    optional = [
+        pl.lit(None, pl.String).alias(c) for c in ("closure_reason", *VICTIM_FIELDS) if c not in cases
+    ]
+    kept = _classified(cases.with_columns(optional), register, force_cps_area, sel).filter(
+        pl.col("drop_reason").is_null()
+    )
     return kept.select(list(_TTE_SCHEMA)).cast(_TTE_SCHEMA)  # type: ignore[arg-type]
 
 

@@ -15,8 +15,8 @@ yet known: the case is open (no closure) and, if the file came later too, not fi
 
 Each case then gets a victim's sex, age band and ethnic group, drawn last (so every other field is as
 it was without them) from plausible, made-up shares (``VICTIMS``). One difference is built in: victims
-under 18 are drawn less often (x0.75) among pilot-area cases reported after the start and filed within
-a year, so that they see none of the pilot's gain in files within a year, which the Victims' groups
+under 18 are drawn less often (x0.55) among pilot-area cases reported after the start and filed within
+a year, so that the pilot's gain in files within a year passes them by, which the Victims' groups
 page should find.
 """
 
@@ -62,7 +62,7 @@ VICTIMS: dict[str, dict[str, float]] = {
         "not_known": 0.05,
     },
 }  # fmt: skip
-UNDER_18_PILOT_FILED_WEIGHT = 0.75
+UNDER_18_PILOT_FILED_WEIGHT = 0.55
 
 # Share of national adult-rape casework by force (per cent; normalised over the areas present).
 FORCE_SHARES: dict[str, float] = {

@@ -10,6 +10,7 @@ import polars as pl
 
 from soteria.disclosure.note import THRESHOLD
 from soteria.disclosure.perturb import cell_keys, perturb, perturbed
+from soteria.domain import VICTIM_FIELDS
 
 AT_RISK_DAYS = (0.0, 90.0, 180.0, 365.0, 730.0)  # the days the numbers at risk are published for
 _OUTCOMES = {1: "filed", 2: "closed_before_file", 0: "still_open"}
@@ -61,16 +62,21 @@ def case_cells(
     tte: pl.DataFrame, days: Sequence[float] = AT_RISK_DAYS, threshold: int = THRESHOLD
 ) -> pl.DataFrame:
     """The perturbed groups of cases: arm, period, event, stretch (how many of the `days` marks the
-    follow-up reached), n. A group is the cases of one force reported in one month with one outcome and
-    one stretch; its key is the sum of its cases' `record_key` (a column of `tte`), so the same cases
-    make the same group, with the same perturbation, whichever areas, waves or window a selection takes."""
+    follow-up reached), the victim fields, n. A group is the cases of one force reported in one month
+    with one outcome, one stretch and one victim sex, age band and ethnic group; its key is the sum of
+    its cases' `record_key` (a column of `tte`), so the same cases make the same group, with the same
+    perturbation, whichever areas, waves or window a selection takes. Because the victim fields are part
+    of the group, a count of all cases and a count of one victims' group are both sums of the same
+    perturbed groups: all cases less every other victims' group gives no more than that group's own
+    published (perturbed) count."""
     marks = np.asarray(days, dtype=np.float64)
+    victims = [f for f in VICTIM_FIELDS if f in tte.columns]
     stretch = np.searchsorted(marks, tte.get_column("days").to_numpy(), side="right")
     cells = (
         tte.with_columns(
             stretch=pl.Series(stretch, dtype=pl.Int32), month=pl.col("reported_on").dt.truncate("1mo")
         )
-        .group_by("force_code", "month", "arm", "period", "event", "stretch")
+        .group_by("force_code", "month", "arm", "period", "event", "stretch", *victims)
         .agg(n=pl.len(), key=pl.col("record_key").sum())
     )
     keys = cell_keys(cells.get_column("key").to_numpy())
@@ -78,9 +84,10 @@ def case_cells(
     return cells.with_columns(n=pl.Series(n, dtype=pl.Int64)).drop("key")
 
 
-def case_counts(cells: pl.DataFrame) -> pl.DataFrame:
-    """arm, period, cases, filed, closed_before_file, still_open: sums of the perturbed groups."""
-    wide = cells.group_by("arm", "period").agg(
+def case_counts(cells: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """arm, period, cases, filed, closed_before_file, still_open: sums of the perturbed groups (per arm
+    and period, and per `by`: a victim field, whose null is its own group, "not recorded")."""
+    wide = cells.group_by("arm", "period", *by).agg(
         *(pl.col("n").filter(pl.col("event") == e).sum().alias(name) for e, name in _OUTCOMES.items())
     )
     return wide.with_columns(cases=pl.col("filed") + pl.col("closed_before_file") + pl.col("still_open"))

@@ -17,13 +17,14 @@ from typing import Any, Protocol, TypeVar
 
 import polars as pl
 
-from soteria.analysis import areas, compare, similar, survival
+from soteria.analysis import areas, compare, similar, survival, victims
 from soteria.disclosure import base_cells, perturb
 from soteria.disclosure.note import threshold_from_env
 from soteria.domain import METRICS
 from soteria.evaluation.case_panels import case_frame
 from soteria.evaluation.outcome import EvaluationResult
 from soteria.evaluation.run import run_evaluation
+from soteria.evaluation.victims import group_effects
 from soteria.store import Store
 
 T = TypeVar("T")
@@ -293,6 +294,35 @@ class Analyses:
             self.per_area(sel), self.pilot_vs_control(sel), self.register(), sel, view
         )
         return self._kept("tile_measure", sel, build, view)
+
+    # -- victims' groups ----------------------------------------------------------------------------
+
+    def victims_summary(self, sel: compare.Selection, field: str) -> pl.DataFrame:
+        """analysis.victims.group_summary for the selection, its `cases` summed from the perturbed groups
+        of cases (the shares are from the exact follow-up)."""
+
+        def build() -> pl.DataFrame:
+            counts = base_cells.case_counts(self.case_cells(sel), by=[field]).select(
+                pl.col(field).fill_null(victims.NOT_RECORDED_CODE).alias("group"), "arm", "period", "cases"
+            )
+            exact = victims.group_summary(self.time_to_file(sel), field)
+            return (
+                exact.drop("cases")
+                .join(counts, on=["group", "arm", "period"], how="left")
+                .select(exact.columns)
+                .with_columns(pl.col("cases").fill_null(0))
+            )
+
+        return self._kept("victims_summary", sel, build, field)
+
+    def victims_effects(self, sel: compare.Selection, field: str, control: str = "notyet") -> pl.DataFrame:
+        """evaluation.victims.group_effects: each group's report-to-file effect and its gap to the rest."""
+        sel, src = evaluation_selection(sel), self.source
+
+        def build() -> pl.DataFrame:
+            return group_effects(src.cases(), self.register(), src.force_cps_area(), sel, field, control)
+
+        return self._kept("victims_effects", sel, build, field, control)
 
     def most_similar(self, grain: str, area_code: str, before: date, k: int = 5) -> pl.DataFrame:
         """The k areas nearest to `area_code` in profile before `before` (soteria.analysis.similar)."""

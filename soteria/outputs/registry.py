@@ -23,6 +23,7 @@ from soteria.outputs.descriptive_charts import (
 )
 from soteria.outputs.evaluation_charts import evaluation_specs
 from soteria.outputs.km_chart import km_chart
+from soteria.outputs.victims_charts import victims_specs
 
 
 def _registry() -> dict[str, ChartSpec]:
@@ -51,6 +52,7 @@ def _registry() -> dict[str, ChartSpec]:
     for metric, m in METRICS.items():
         specs.append(ChartSpec(f"{metric}_by_area", f"{m.label} by area", by_area_builder(metric)))
     specs.extend(evaluation_specs())
+    specs.extend(victims_specs())
     return {s.name: s for s in specs}
 
 

@@ -22,6 +22,7 @@ PAGES = (
     ("pages/referrals.py", "Referral volumes", ":material/trending_up:"),
     ("pages/report_to_file.py", "Report-to-file times", ":material/timer:"),
     ("pages/evaluation.py", "Evaluation", ":material/science:"),
+    ("pages/victims.py", "Victims' groups", ":material/groups:"),
     ("pages/report.py", "Report pack", ":material/description:"),
     ("pages/methodology.py", "Methodology and quality", ":material/menu_book:"),
     ("pages/release_log.py", "What changed", ":material/change_history:"),

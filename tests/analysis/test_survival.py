@@ -233,6 +233,10 @@ def test_time_to_file_at_force_grain() -> None:
         "period",
         "days",
         "event",
+        "closure_reason",
+        "victim_sex",
+        "victim_age_band",
+        "victim_ethnicity",
     ]
     assert tte.schema["days"] == pl.Float64 and tte.schema["event"] == pl.Int8
     got = {r["case_ref"]: (r["arm"], r["period"], r["days"], r["event"]) for r in tte.to_dicts()}

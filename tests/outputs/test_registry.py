@@ -49,7 +49,7 @@ def one_sentence(text: str) -> bool:
 
 
 def test_the_registry_and_the_default_pack() -> None:
-    assert len(CHARTS) == 18 and all(spec.name == name for name, spec in CHARTS.items())
+    assert len(CHARTS) == 24 and all(spec.name == name for name, spec in CHARTS.items())
     assert len(DEFAULT_PACK) == 9 == len(set(DEFAULT_PACK)) and set(DEFAULT_PACK) <= set(CHARTS)
     assert DEFAULT_PACK[:2] == ("pilot_effects", "referrals_pilot_vs_control") and CHARTS[
         "report_to_file_share_filed"

@@ -1,0 +1,70 @@
+"""Each victims' group's report-to-file effect and whether it differs: Holm's adjustment by hand, the
+one-group case equal to the headline, and the demo's built-in difference found (a known answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+import pytest
+
+from soteria.analysis.compare import Selection
+from soteria.demo.build import build_demo
+from soteria.evaluation.run import run_evaluation
+from soteria.evaluation.text.victims import difference_sentence
+from soteria.evaluation.victims import group_effects, holm
+from soteria.store import Store
+
+
+def test_holm_adjustment_by_hand() -> None:
+    # sorted 0.01, 0.03, 0.04, 0.20: x4, x3 (0.09), x2 (0.08, but never below the one before), x1
+    assert holm([0.01, 0.04, 0.03, 0.20, None]) == pytest.approx([0.04, 0.09, 0.09, 0.20, None])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+
+
+@pytest.fixture(scope="module")
+def full_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The embedded demo at full size (150,000 cases), where its built-in difference is to be found."""
+    path = tmp_path_factory.mktemp("victims") / "demo.duckdb"
+    store = Store(path)
+    build_demo(store)
+    yield store
+    store.close()
+
+
+def test_one_group_of_all_cases_is_the_headline_estimate(full_demo: Store) -> None:
+    cases = full_demo.cases().with_columns(victim_sex=pl.lit("female"))
+    args = (full_demo.pilot_register(), full_demo.force_cps_area(), Selection())
+    effects = group_effects(cases, *args, "victim_sex")
+    headline = run_evaluation(None, cases, args[0], args[1], args[2], outcomes=("report_to_file",))
+    est = headline.outcomes["report_to_file"].headline
+    row = effects.filter(pl.col("group") == "female").row(0, named=True)
+    assert (row["estimate"], row["lower"], row["upper"]) == pytest.approx(
+        (est.estimate, est.lower, est.upper)
+    )
+    assert row["gap"] is None and effects.height == 1  # nothing to compare with
+
+
+def test_the_demos_built_in_difference_is_found_and_no_other(full_demo: Store) -> None:
+    args = (full_demo.cases(), full_demo.pilot_register(), full_demo.force_cps_area(), Selection())
+    ages = group_effects(*args, "victim_age_band")
+    under_18 = ages.filter(pl.col("group") == "under_18").row(0, named=True)
+    assert under_18["gap_upper"] < 0 and under_18["gap_p_holm"] < 0.05  # built in: the gain passes them by
+    assert difference_sentence(ages.with_columns(label=pl.col("group"))).startswith("There is evidence")
+    sexes = group_effects(*args, "victim_sex")  # drawn independently of everything: no difference
+    assert (sexes["gap_p_holm"].drop_nulls() >= 0.05).all()
+
+
+def test_a_group_with_too_few_cases_gets_a_note_not_an_estimate(full_demo: Store) -> None:
+    cases = full_demo.cases()
+    thirty = cases.filter(pl.col("reported_on").dt.year() == 2020).head(30)["case_ref"]  # in the window
+    cases = cases.with_columns(
+        victim_sex=pl.when(pl.col("case_ref").is_in(thirty.implode()))
+        .then(pl.lit("not_stated"))
+        .otherwise(pl.lit("female"))
+    )
+    effects = group_effects(
+        cases, full_demo.pilot_register(), full_demo.force_cps_area(), Selection(), "victim_sex"
+    )
+    few = effects.filter(pl.col("group") == "not_stated").row(0, named=True)
+    assert few["estimate"] is None and "too few cases" in few["note"]
