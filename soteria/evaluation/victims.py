@@ -86,6 +86,19 @@ def group_effects(
     return out.with_columns(gap_p_holm=pl.Series(holm(out.get_column("gap_p").to_list()), dtype=pl.Float64))
 
 
+def all_cases_effect(
+    cases: pl.DataFrame,
+    register: pl.DataFrame,
+    force_cps_area: pl.DataFrame,
+    sel: Selection,
+    control: str = "notyet",
+) -> Estimate | None:
+    """The same estimate on every case (the evaluation's report-to-file headline), without running the
+    rest of the evaluation; None when no pilot or control area has enough cases."""
+    panel, _ = area_survival_panel(case_frame(cases, register, force_cps_area, sel, control))
+    return _effect(panel, "filed_365") if panel.height and min(_counts(panel)) > 0 else None
+
+
 def holm(p_values: list[float | None]) -> list[float | None]:
     """Holm's step-down adjustment (family-wise error) of the p-values given; None stays None."""
     known = sorted((p, i) for i, p in enumerate(p_values) if p is not None)

@@ -24,7 +24,7 @@ from soteria.domain import METRICS
 from soteria.evaluation.case_panels import case_frame
 from soteria.evaluation.outcome import EvaluationResult
 from soteria.evaluation.run import run_evaluation
-from soteria.evaluation.victims import group_effects
+from soteria.evaluation.victims import all_cases_effect, group_effects
 from soteria.store import Store
 
 T = TypeVar("T")
@@ -323,6 +323,16 @@ class Analyses:
             return group_effects(src.cases(), self.register(), src.force_cps_area(), sel, field, control)
 
         return self._kept("victims_effects", sel, build, field, control)
+
+    def victims_all_cases(self, sel: compare.Selection, control: str = "notyet") -> float | None:
+        """The report-to-file effect on all cases, beside the groups' (the evaluation's headline)."""
+        sel, src = evaluation_selection(sel), self.source
+
+        def build() -> float | None:
+            est = all_cases_effect(src.cases(), self.register(), src.force_cps_area(), sel, control)
+            return None if est is None else est.estimate
+
+        return self._kept("victims_all_cases", sel, build, control)
 
     def most_similar(self, grain: str, area_code: str, before: date, k: int = 5) -> pl.DataFrame:
         """The k areas nearest to `area_code` in profile before `before` (soteria.analysis.similar)."""

@@ -52,13 +52,6 @@ def published_groups(data: Analyses, sel: compare.Selection, field: str, thresho
     return replace(table, frame=table.frame.with_columns(label))
 
 
-def _all_cases(data: Analyses, sel: compare.Selection) -> float | None:
-    try:
-        return data.evaluation(sel).outcomes["report_to_file"].headline.estimate
-    except (ValueError, KeyError):
-        return None
-
-
 def _output(
     name: str,
     fig: Any,
@@ -84,7 +77,7 @@ def effects_builder(field: str) -> Callable[[Analyses, compare.Selection, dict[s
         ).select("label", *[c for c in frame.columns if c != "group"], "group")
         table = dc.estimates(frame.drop("group"))
         table = replace(table, labels=EFFECT_LABELS)
-        all_cases = _all_cases(data, sel)
+        all_cases = data.victims_all_cases(sel)
         title = f"The pilot's effect on report to file, by victim's {label.lower()}"
         subtitle = "Share of cases filed within a year, points: " + evaluation_selection(sel).describe(
             data.area_names(), index=False, frequency=False

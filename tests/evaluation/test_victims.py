@@ -12,7 +12,7 @@ from soteria.analysis.compare import Selection
 from soteria.demo.build import build_demo
 from soteria.evaluation.run import run_evaluation
 from soteria.evaluation.text.victims import difference_sentence
-from soteria.evaluation.victims import group_effects, holm
+from soteria.evaluation.victims import all_cases_effect, group_effects, holm
 from soteria.store import Store
 
 
@@ -68,3 +68,12 @@ def test_a_group_with_too_few_cases_gets_a_note_not_an_estimate(full_demo: Store
     )
     few = effects.filter(pl.col("group") == "not_stated").row(0, named=True)
     assert few["estimate"] is None and "too few cases" in few["note"]
+
+
+def test_the_all_cases_effect_is_the_evaluations_headline(full_demo: Store) -> None:
+    args = (full_demo.cases(), full_demo.pilot_register(), full_demo.force_cps_area(), Selection())
+    est = all_cases_effect(*args)
+    headline = run_evaluation(None, *args, outcomes=("report_to_file",)).outcomes["report_to_file"].headline
+    assert est is not None and (est.estimate, est.lower, est.upper) == pytest.approx(
+        (headline.estimate, headline.lower, headline.upper)
+    )
