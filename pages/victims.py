@@ -22,6 +22,13 @@ field = st.radio(
 )
 ui.remember_choice("by", field)
 short = str(field).removeprefix("victim_")
+if set(ui.analyses().victims_summary(sel, str(field))["group"]) <= {"not_recorded"}:
+    st.info(
+        f"No case extract loaded so far records the victim's {VICTIM_FIELD_LABELS[str(field)].lower()}. "
+        f"Load case timelines with a {field} column (Upload an extract; see the layout guide) to see "
+        "these figures."
+    )
+    st.stop()
 st.caption(CAUTION)
 try:
     ui.chart(f"victims_{short}_effects", sel)

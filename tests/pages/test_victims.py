@@ -39,3 +39,26 @@ def test_choosing_ethnic_group_redraws_and_stays_in_the_address(open_page):
     assert chart_titles(at)[0] == "The pilot's effect on report to file, by victim's ethnic group"
     assert param(at, "by") == "victim_ethnicity"
     assert "White" in plotly_specs(at)[1]["data"][0]["y"]
+
+
+def test_without_victim_fields_the_page_says_how_to_get_them(tmp_path, monkeypatch):
+    """A database whose extracts never recorded victims' fields (older extracts): no empty chart, a way on."""
+    import duckdb
+    from streamlit.testing.v1 import AppTest
+
+    from soteria.demo.build import build_demo
+    from soteria.store import Store
+    from tests.pages.conftest import PAGE_TIMEOUT, ROOT
+
+    path = tmp_path / "older.duckdb"
+    store = Store(path)
+    build_demo(store, cases=3_000)
+    store.close()
+    with duckdb.connect(str(path)) as con:  # as if every case came from an extract without the fields
+        con.execute("UPDATE cases SET victim_sex = NULL, victim_age_band = NULL, victim_ethnicity = NULL")
+    monkeypatch.setenv("SOTERIA_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
+    at.switch_page("pages/victims.py")
+    at.run()
+    assert not at.exception and not at.get("plotly_chart")
+    assert "records the victim's age" in at.info[0].value and "victim_age_band column" in at.info[0].value
