@@ -77,3 +77,41 @@ def test_the_all_cases_effect_is_the_evaluations_headline(full_demo: Store) -> N
     assert est is not None and (est.estimate, est.lower, est.upper) == pytest.approx(
         (headline.estimate, headline.lower, headline.upper)
     )
+
+
+def test_a_groups_effect_is_the_hand_computed_difference_in_differences(store: Store) -> None:
+    """Every force: 20 cases reported a year before the 2021 start and 20 a quarter after it, each filed
+    on day 30 or closed on day 20 (nothing open, so the shares are plain proportions). For the female
+    cases the share filed rises by 6 of 10 in the five pilot forces and by 2 of 10 in the controls:
+    (0.6 - 0.2) x 100 = 40 points; the male cases do not change anywhere: 0 points."""
+    from datetime import date, timedelta
+
+    register = store.pilot_register().filter(pl.col("area_kind") == "force")
+    pilots = set(register.filter(pl.col("wave") == "2021 pathfinder")["area_code"].to_list())
+    rows = []
+    for force in register["area_code"].to_list():
+        for period, reported in (("before", date(2020, 6, 1)), ("after", date(2021, 9, 1))):
+            rise = (6 if force in pilots else 2) if period == "after" else 0
+            for sex, filed in (("female", 2 + rise), ("male", 5)):
+                for i in range(10):
+                    file = i < filed
+                    rows.append(
+                        {
+                            "case_ref": f"{force}-{period}-{sex}-{i}",
+                            "force_code": force,
+                            "reported_on": reported,
+                            "file_submitted_on": reported + timedelta(days=30) if file else None,
+                            "closed_on": None if file else reported + timedelta(days=20),
+                            "closure_reason": None if file else "police_nfa",
+                            "as_of": date(2024, 7, 31),
+                            "victim_sex": sex,
+                        }
+                    )
+    cases = pl.DataFrame(rows)
+    sel = Selection(grain="force", end=date(2022, 6, 30))  # later waves stay controls in the window
+    effects = group_effects(cases, register, store.force_cps_area(), sel, "victim_sex")
+    got = dict(zip(effects["group"], effects["estimate"], strict=True))
+    assert got == {"female": pytest.approx(40.0), "male": pytest.approx(0.0, abs=1e-9)}
+    # each group's gap to the other: female +40 points against male, male -40 against female
+    gaps = dict(zip(effects["group"], effects["gap"], strict=True))
+    assert gaps == {"female": pytest.approx(40.0), "male": pytest.approx(-40.0)}
