@@ -131,9 +131,10 @@ class ExtractLoads(Connection):
                        WHERE case_ref IN (SELECT case_ref FROM case_history WHERE superseded_by = ?)""",
                     [extract_id],
                 )
+                cols = ", ".join(CASE_COLUMNS)  # the schema's own column names, never data
                 cur.execute(
                     f"""INSERT INTO cases BY NAME
-                       SELECT {", ".join(CASE_COLUMNS)}, ?::DATE AS as_of, ? AS extract_id
+                       SELECT {cols}, ?::DATE AS as_of, ? AS extract_id
                        FROM incoming_cases""",
                     [record.as_of, extract_id],
                 )
